@@ -1,0 +1,261 @@
+"""Reader: bytes → text → lines → rows of cells, each with its source line number.
+
+Takes the raw bytes of a disclosure saved as text (UTF-8, UTF-8 with BOM, UTF-16 with BOM,
+GB18030/GBK) and gives:
+
+* :func:`decode` — the text and the name of the encoding it was read with;
+* :func:`normalize_line` — one line with full-width digits and punctuation made ASCII,
+  markdown/HTML emphasis and heading markers removed (tabs are kept: they separate cells);
+* :func:`to_lines` — numbered, normalised :class:`Line` objects;
+* :func:`to_rows` — :class:`Row` objects (cells with line numbers), whatever the layout:
+  tab-separated rows, one cell per tab-indented line with blank lines between rows,
+  markdown tables, or rows aligned with runs of spaces.
+
+Nothing here knows about budget tables; :mod:`budgetlib.tables` gives rows their meaning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "DecodeError",
+    "Line",
+    "Row",
+    "decode",
+    "normalize_line",
+    "to_lines",
+    "to_rows",
+    "load_lines",
+]
+
+
+class DecodeError(ValueError):
+    """The bytes are not text in any encoding we read (binary, PDF, image …)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of the source text, normalised, with its 1-based line number."""
+
+    no: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A row of cells; ``line_nos`` holds the source line of each cell."""
+
+    cells: tuple[str, ...]
+    line_nos: tuple[int, ...]
+
+    @property
+    def first_line(self) -> int:
+        return self.line_nos[0] if self.line_nos else 0
+
+
+# ---------------------------------------------------------------------------------------
+# Decoding
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+_BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "a PDF file"),
+    (b"PK\x03\x04", "a ZIP container (DOCX/XLSX)"),
+    (b"\xd0\xcf\x11\xe0", "a legacy Office file (DOC/XLS)"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode ``data`` and say which encoding was used.
+
+    >>> decode("收入".encode("gb18030"))
+    ('收入', 'gb18030')
+    >>> decode(b"\\xef\\xbb\\xbf" + "收入".encode())
+    ('收入', 'utf-8-sig')
+    """
+    for magic, what in _BINARY_MAGIC:
+        if data.startswith(magic):
+            raise DecodeError(f"this is {what}, not text")
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(name), name
+            except UnicodeDecodeError as exc:
+                raise DecodeError(f"starts with a {name} byte-order mark but is not {name}") from exc
+    if data[:4096].count(b"\x00") > 0:
+        # UTF-16 without BOM shows NUL bytes in every other position for CJK/ASCII text.
+        for name in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(name)
+            except UnicodeDecodeError:
+                continue
+            if _looks_like_text(text):
+                return text, name
+        raise DecodeError("contains NUL bytes: binary data, not text")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise DecodeError(
+            "not valid UTF-8, UTF-16 or GB18030/GBK text "
+            f"(first bad byte at offset {exc.start})"
+        ) from exc
+    if not _looks_like_text(text):
+        raise DecodeError("decodes as GB18030 but reads as noise: binary data, not text")
+    return text, "gb18030"
+
+
+def _is_common_char(ch: str) -> bool:
+    """Characters a Chinese disclosure is made of: ASCII, CJK, CJK and full-width punctuation."""
+    cp = ord(ch)
+    return (
+        (32 <= cp < 127)
+        or ch in "\t\r\n\f"
+        or 0x4E00 <= cp <= 0x9FFF  # CJK unified ideographs
+        or 0x3000 <= cp <= 0x303F  # CJK punctuation
+        or 0xFF00 <= cp <= 0xFFEF  # full-width forms
+        or 0x2000 <= cp <= 0x206F  # general punctuation (quotes, dashes)
+        or cp in (0xA0, 0xB7, 0xD7, 0x2030)
+        or 0x2460 <= cp <= 0x25FF  # circled numbers, box drawing, shapes
+        or 0x3400 <= cp <= 0x4DBF  # CJK extension A
+    )
+
+
+def _looks_like_text(text: str) -> bool:
+    """True when nearly all characters are ones a Chinese disclosure is made of."""
+    if not text:
+        return True
+    sample = text[:20000]
+    common = sum(1 for ch in sample if _is_common_char(ch))
+    return common / len(sample) >= 0.95
+
+
+# ---------------------------------------------------------------------------------------
+# Normalising one line
+
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+# Chinese sentence punctuation keeps its meaning (a Chinese comma is never a thousands
+# separator), so these stay as they are.
+for _keep in "，。；、！？":
+    _FULLWIDTH.pop(ord(_keep), None)
+_FULLWIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20, 0x200B: None, 0xFEFF: None})
+_FULLWIDTH[0x2212] = ord("-")
+
+_HTML_TAG = re.compile(r"</?(?:b|strong|i|em|u|span|font|br|p)\b[^>]*>", re.IGNORECASE)
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_MD_BULLET = re.compile(r"^\s{0,3}[-*+]\s+(?=\S)")
+_MD_EMPHASIS = re.compile(r"\*\*|__")
+
+
+def normalize_line(text: str) -> str:
+    """Normalise one line of text; tabs are kept as cell separators.
+
+    >>> normalize_line("## 收入　决算表（万元）")
+    '收入 决算表(万元)'
+    >>> normalize_line("**西乡县医疗保险业务经办中心")
+    '西乡县医疗保险业务经办中心'
+    >>> normalize_line("- 1、一般公共预算拨款收入：**指")
+    '1、一般公共预算拨款收入:指'
+    >>> normalize_line("３７１４．６２万元，其中")
+    '3714.62万元，其中'
+    """
+    text = text.translate(_FULLWIDTH).rstrip("\r\n")
+    text = _HTML_TAG.sub("", text)
+    text = _MD_HEADING.sub("", text)
+    text = _MD_BULLET.sub("", text)
+    text = _MD_EMPHASIS.sub("", text)
+    return text.rstrip(" \f\v")
+
+
+def to_lines(text: str) -> list[Line]:
+    """Split decoded text into numbered, normalised lines (CR, CRLF and LF all end a line)."""
+    return [Line(i, normalize_line(raw)) for i, raw in enumerate(text.splitlines(), start=1)]
+
+
+def load_lines(data: bytes) -> tuple[list[Line], str]:
+    """Bytes → normalised lines and the encoding name."""
+    text, encoding = decode(data)
+    return to_lines(text), encoding
+
+
+# ---------------------------------------------------------------------------------------
+# Rows of cells
+
+_MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
+_SPACE_COLUMNS = re.compile(r"\s{2,}")
+
+
+def _split_cells(text: str) -> list[str] | None:
+    """Cells of one line, or None when the line is not a multi-cell row."""
+    if "\t" in text:
+        return [c.strip() for c in text.split("\t")]
+    stripped = text.strip()
+    if stripped.startswith("|") and stripped.endswith("|") and stripped.count("|") >= 3:
+        if _MD_TABLE_RULE.match(stripped):
+            return []
+        return [c.strip() for c in stripped[1:-1].split("|")]
+    if _SPACE_COLUMNS.search(stripped):
+        parts = _SPACE_COLUMNS.split(stripped)
+        # Two or more aligned columns of which at least one holds a number: a table row.
+        if len(parts) >= 3 and any(re.search(r"\d", p) for p in parts[1:]):
+            return parts
+    return None
+
+
+def _is_cell_per_line_block(block: Sequence[Line]) -> bool:
+    """A run of lines that each start with a tab and hold at most one cell."""
+    return len(block) >= 1 and all(
+        ln.text.startswith("\t") and "\t" not in ln.text[1:] for ln in block
+    )
+
+
+def to_rows(lines: Iterable[Line]) -> list[Row]:
+    """Turn lines into rows of cells.
+
+    * a line with tabs (or ``|`` markdown cells, or 2+ space-aligned columns) is one row;
+    * in the one-cell-per-line layout (each line starts with one tab and holds one cell,
+      rows separated by blank lines) each blank-line-separated block is one row;
+    * any other non-blank line is a one-cell row (a title, a sentence, a note).
+    """
+    rows: list[Row] = []
+    block: list[Line] = []
+
+    def flush() -> None:
+        if block:
+            cells = tuple(ln.text.strip() for ln in block)
+            rows.append(Row(cells, tuple(ln.no for ln in block)))
+            block.clear()
+
+    for line in lines:
+        if not line.text.strip():
+            # blank: ends a one-cell-per-line row; a lone tab line is an empty cell.
+            if line.text.startswith("\t"):
+                block.append(Line(line.no, "\t"))
+                continue
+            flush()
+            continue
+        if _is_cell_per_line_block([line]):
+            block.append(line)
+            continue
+        flush()
+        cells = _split_cells(line.text)
+        if cells == []:
+            continue
+        if cells is None:
+            rows.append(Row((line.text.strip(),), (line.no,)))
+        else:
+            rows.append(Row(tuple(cells), tuple(line.no for _ in cells)))
+    flush()
+    return rows

@@ -1,0 +1,73 @@
+"""Unit tests for budgetlib.read: decoding, normalising, rows of cells."""
+
+from __future__ import annotations
+
+import pytest
+
+from budgetlib.read import DecodeError, Line, decode, load_lines, normalize_line, to_lines, to_rows
+
+SAMPLE = "部门预算收支总表\n单位：万元\n1\t一、一般公共预算拨款收入\t5344.2278\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gb18030", "gb18030"), ("gbk", "gb18030"), ("utf-16", "utf-16")],
+)
+def test_decode_says_which_encoding(encoding: str, expected: str) -> None:
+    text, used = decode(SAMPLE.encode(encoding))
+    assert text == SAMPLE
+    assert used == expected
+
+
+@pytest.mark.parametrize("data", [b"%PDF-1.7\n...", b"PK\x03\x04rest", b"\x00\x01\x02\x03" * 100])
+def test_decode_rejects_binary(data: bytes) -> None:
+    with pytest.raises(DecodeError):
+        decode(data)
+
+
+def test_crlf_and_cr_end_lines() -> None:
+    lines = to_lines("a\r\nb\rc\n")
+    assert [ln.text for ln in lines] == ["a", "b", "c"]
+    assert [ln.no for ln in lines] == [1, 2, 3]
+
+
+def test_fullwidth_digits_and_punctuation() -> None:
+    assert normalize_line("合计：１２３．４５（万元）％") == "合计:123.45(万元)%"
+    # Chinese sentence punctuation keeps its meaning
+    assert normalize_line("收入１万元，支出２万元。") == "收入1万元，支出2万元。"
+
+
+def test_markdown_and_html_markers_removed() -> None:
+    assert normalize_line("## 收入决算表") == "收入决算表"
+    assert normalize_line("<b>第一部分 概况</b>\t1") == "第一部分 概况\t1"
+
+
+def test_tab_rows_keep_cells_and_line_numbers() -> None:
+    rows = to_rows(to_lines("标题\n1\t合计\t5.00\t\n"))
+    assert rows[0].cells == ("标题",)
+    assert rows[1].cells == ("1", "合计", "5.00", "")
+    assert rows[1].line_nos == (2, 2, 2, 2)
+
+
+def test_one_cell_per_line_blocks_become_rows() -> None:
+    text = "\t项目\n\t数量\n\n\t车辆\n\t2\n\t23.35\n"
+    rows = to_rows(to_lines(text))
+    assert [r.cells for r in rows] == [("项目", "数量"), ("车辆", "2", "23.35")]
+    assert rows[1].line_nos == (4, 5, 6)
+
+
+def test_markdown_table_rows() -> None:
+    rows = to_rows(to_lines("| 项目 | 金额 |\n|---|---|\n| 合计 | 5.00 |\n"))
+    assert [r.cells for r in rows] == [("项目", "金额"), ("合计", "5.00")]
+
+
+def test_space_aligned_rows() -> None:
+    rows = to_rows(to_lines("合计      5.00     3.00\n一句话，没有表格。\n"))
+    assert rows[0].cells == ("合计", "5.00", "3.00")
+    assert rows[1].cells == ("一句话，没有表格。",)
+
+
+def test_load_lines_reports_encoding() -> None:
+    lines, enc = load_lines("收入\n".encode("gbk"))
+    assert lines == [Line(1, "收入")]
+    assert enc == "gb18030"
