@@ -50,6 +50,7 @@ class Row:
 
     cells: tuple[str, ...]
     line_nos: tuple[int, ...]
+    layout: str = "text"  # text (a plain line) | cells (tab/markdown/aligned) | block (cell per line)
 
     @property
     def first_line(self) -> int:
@@ -235,7 +236,7 @@ def to_rows(lines: Iterable[Line]) -> list[Row]:
     def flush() -> None:
         if block:
             cells = tuple(ln.text.strip() for ln in block)
-            rows.append(Row(cells, tuple(ln.no for ln in block)))
+            rows.append(Row(cells, tuple(ln.no for ln in block), "block"))
             block.clear()
 
     for line in lines:
@@ -256,6 +257,6 @@ def to_rows(lines: Iterable[Line]) -> list[Row]:
         if cells is None:
             rows.append(Row((line.text.strip(),), (line.no,)))
         else:
-            rows.append(Row(tuple(cells), tuple(line.no for _ in cells)))
+            rows.append(Row(tuple(cells), tuple(line.no for _ in cells), "cells"))
     flush()
     return rows

@@ -1,0 +1,270 @@
+"""Indicators: one document's line items and narrative facts → one row of indicators.
+
+Takes the :class:`~budgetlib.tables.LineItem` and :class:`~budgetlib.narrative.Fact` objects of
+one document and gives, for every indicator of ``schemas.TABLE_COLUMNS["indicators"]``:
+
+* every *reading* of it the document offers (a table cell or a sentence, selected by the rules
+  in ``reference/indicator_rules.csv``, plus readings derived by arithmetic, such as the prior
+  year's total = this year's total − the stated change);
+* the value chosen: the reading most independent sources agree with (agreement means equal
+  within the rounding of the printed numbers, never more), ties going to the rule's priority.
+
+A document that contradicts itself therefore still yields the figure most of it supports, and
+every reading (chosen or not) is kept in ``indicator_sources`` with its line, so the audit and a
+researcher can see the disagreement. An indicator with no reading is blank, never 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Protocol
+
+from budgetlib.tables import LineItem
+
+__all__ = ["Reading", "Rule", "rules", "collect_readings", "choose", "compute", "COUNT_INDICATORS"]
+
+COUNT_INDICATORS = frozenset({"vehicles", "insured_residents"})
+_UNIT_FACTOR = {"元": 1e-4, "千元": 0.1, "万元": 1.0, "亿元": 1e4, "人": 1.0, "万人": 1e4, "辆": 1.0, "": 1.0}
+
+
+class FactLike(Protocol):
+    name: str
+    value: float | None
+    unit: str
+    original: str
+    line_no: int
+    sentence: str
+    qualifier: str
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    indicator: str
+    source: str  # table | narrative
+    table_id: re.Pattern[str] | None
+    row_key: re.Pattern[str] | None
+    code: str
+    measure: re.Pattern[str] | None
+    fact: str
+    qualifier: str
+    priority: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One reading of an indicator, with where it came from."""
+
+    indicator: str
+    value: float
+    precision: float  # half a unit of the last printed digit, in the indicator's unit
+    source_kind: str  # table | narrative | derived
+    source_ref: str  # table id + row, or fact name; readings with one ref count once
+    line_no: int | None
+    original: str
+    priority: int
+
+
+@cache
+def rules() -> tuple[Rule, ...]:
+    """The indicator rules of ``reference/indicator_rules.csv``."""
+    text = resources.files("budgetlib.reference").joinpath("indicator_rules.csv").read_text(encoding="utf-8")
+
+    def rx(value: str) -> re.Pattern[str] | None:
+        return re.compile(value) if value else None
+
+    return tuple(
+        Rule(r["indicator"], r["source"], rx(r["table_id"] and f"^(?:{r['table_id']})$"), rx(r["row_key"]),
+             r["code"], rx(r["measure"]), r["fact"], r["qualifier"], int(r["priority"]))
+        for r in csv.DictReader(text.splitlines())
+    )
+
+
+def _precision(original: str, unit: str, count: bool) -> float:
+    """Half a unit of the last printed digit of ``original``, in 万元 (or persons/vehicles)."""
+    match = re.search(r"\d[\d,\s]*(?:\.(\d+))?", original)
+    decimals = len(match.group(1)) if match and match.group(1) else 0
+    factor = 1.0 if count and unit not in ("万人",) else _UNIT_FACTOR.get(unit, 1.0)
+    return 0.5 * 10 ** (-decimals) * factor
+
+
+def _item_matches(rule: Rule, item: LineItem) -> bool:
+    if rule.table_id is not None and not rule.table_id.match(item.table_id):
+        return False
+    if rule.code and item.code != rule.code:
+        return False
+    if rule.row_key is not None and not rule.row_key.search(item.row_key):
+        return False
+    if rule.measure is not None and not rule.measure.match(item.measure):
+        return False
+    return item.period == "current"
+
+
+def collect_readings(items: Sequence[LineItem], facts: Sequence[FactLike]) -> dict[str, list[Reading]]:
+    """Every direct reading of every indicator (no derived ones)."""
+    found: dict[str, list[Reading]] = {}
+    for rule in rules():
+        count = rule.indicator in COUNT_INDICATORS
+        if rule.source == "table":
+            for item in items:
+                if not _item_matches(rule, item):
+                    continue
+                value = item.value if count else item.value_wan
+                if value is None:
+                    continue
+                found.setdefault(rule.indicator, []).append(
+                    Reading(rule.indicator, value, _precision(item.value_original, item.unit, count), "table",
+                            f"{item.table_id}:{item.row_key}", item.line_no, item.value_original, rule.priority)
+                )
+        else:
+            for fact in facts:
+                if fact.name != rule.fact or fact.value is None:
+                    continue
+                if rule.qualifier and fact.qualifier != rule.qualifier:
+                    continue
+                found.setdefault(rule.indicator, []).append(
+                    Reading(rule.indicator, fact.value, _precision(fact.original, fact.unit, count), "narrative",
+                            f"{fact.name}@{fact.line_no}", fact.line_no, fact.original, rule.priority)
+                )
+    return {k: _dedupe(v) for k, v in found.items()}
+
+
+def _dedupe(readings: list[Reading]) -> list[Reading]:
+    """One reading per (source, line): a fact matched by two rules counts once, at its best priority."""
+    best: dict[tuple[str, int | None, float], Reading] = {}
+    for r in readings:
+        key = (r.source_ref, r.line_no, r.value)
+        if key not in best or r.priority < best[key].priority:
+            best[key] = r
+    return sorted(best.values(), key=lambda r: (r.priority, r.line_no or 0))
+
+
+def agree(a: Reading, b: Reading) -> bool:
+    """Equal within the rounding of the two printed numbers.
+
+    >>> r = lambda v, p: Reading("x", v, p, "table", "t", 1, str(v), 1)
+    >>> agree(r(236.8819, 0.00005), r(236.88, 0.005)), agree(r(5344.2278, 5e-5), r(5350.2278, 5e-5))
+    (True, False)
+    """
+    return abs(a.value - b.value) <= a.precision + b.precision + 1e-9
+
+
+def choose(readings: Sequence[Reading]) -> tuple[Reading | None, dict[Reading, int]]:
+    """The reading the most independent sources agree with, and each reading's agreement count."""
+    if not readings:
+        return None, {}
+    groups: list[list[Reading]] = []
+    for reading in sorted(readings, key=lambda r: (r.priority, -_digits(r))):
+        for group in groups:
+            if agree(group[0], reading):
+                group.append(reading)
+                break
+        else:
+            groups.append([reading])
+    support = {id(g): len({_source_key(r) for r in g}) for g in groups}
+    winner = max(groups, key=lambda g: (support[id(g)], -min(r.priority for r in g)))
+    agreeing = {r: support[id(g)] for g in groups for r in g}
+    return winner[0], agreeing
+
+
+def _source_key(r: Reading) -> str:
+    """Readings from one table count once; each sentence counts once."""
+    return r.source_ref.split(":")[0] if r.source_kind == "table" else r.source_ref
+
+
+def _digits(r: Reading) -> int:
+    return len(r.original.split(".")[-1]) if "." in r.original else 0
+
+
+# ---------------------------------------------------------------------------------------
+# Derived readings
+
+_THREE_PUBLIC_PARTS = (
+    "three_public_abroad",
+    "three_public_vehicle_purchase",
+    "three_public_vehicle_operation",
+    "three_public_reception",
+)
+
+
+def _derived(name: str, value: float, precision: float, ref: str, line: int | None, original: str, priority: int = 5) -> Reading:
+    return Reading(name, round(value, 10), precision, "derived", ref, line, original, priority)
+
+
+def _change_readings(target: str, base: Reading | None, facts: Sequence[FactLike], change_names: Iterable[str], priority: int) -> list[Reading]:
+    """Prior-year value = this year's value − the stated change."""
+    out: list[Reading] = []
+    if base is None:
+        return out
+    for fact in facts:
+        if fact.name in change_names and fact.value is not None:
+            prec = base.precision + _precision(fact.original, fact.unit, False)
+            out.append(_derived(target, base.value - fact.value, prec, f"{fact.name}@{fact.line_no}", fact.line_no,
+                                f"{base.original} − ({fact.original})", priority))
+    return out
+
+
+def compute(items: Sequence[LineItem], facts: Sequence[FactLike]) -> tuple[dict[str, float | int | str | None], list[tuple[Reading, bool, int]]]:
+    """The indicators of one document and every reading behind them.
+
+    Returns ``(values, sources)`` where ``values`` maps indicator → chosen value (None when the
+    document does not disclose it) and ``sources`` lists ``(reading, chosen, agreeing)``.
+    """
+    found = collect_readings(items, facts)
+    chosen: dict[str, Reading | None] = {}
+    sources: list[tuple[Reading, bool, int]] = []
+
+    def settle(name: str, extra: Sequence[Reading] = ()) -> Reading | None:
+        readings = list(found.get(name, [])) + list(extra)
+        winner, agreeing = choose(readings)
+        chosen[name] = winner
+        sources.extend((r, r is winner, agreeing[r]) for r in readings)
+        return winner
+
+    for name in ("revenue_total", "carryover_in", "expenditure_total", "personnel_expenditure", "public_expenditure",
+                 "project_expenditure", *_THREE_PUBLIC_PARTS, "org_running_cost", "resident_subsidy", "medical_assistance",
+                 "procurement_total", "fixed_assets_total", "vehicles", "insured_residents"):
+        settle(name)
+
+    # basic = personnel + public, when no reading states it
+    basic_extra: list[Reading] = []
+    if not found.get("basic_expenditure") and chosen["personnel_expenditure"] and chosen["public_expenditure"]:
+        p, q = chosen["personnel_expenditure"], chosen["public_expenditure"]
+        basic_extra.append(_derived("basic_expenditure", p.value + q.value, p.precision + q.precision, "personnel+public", None, f"{p.original} + {q.original}"))
+    settle("basic_expenditure", basic_extra)
+
+    # “三公” total = sum of its four parts, when no reading states it
+    total_extra: list[Reading] = []
+    parts = [chosen[p] for p in _THREE_PUBLIC_PARTS]
+    if not found.get("three_public_total") and all(parts):
+        total_extra.append(_derived("three_public_total", sum(p.value for p in parts if p), sum(p.precision for p in parts if p),
+                                    "sum of parts", None, " + ".join(p.original for p in parts if p)))
+    total = settle("three_public_total", total_extra)
+
+    settle("three_public_prev_total", _change_readings("three_public_prev_total", total, facts, ("three_public_total_change",), 2))
+    settle("prev_expenditure_total", _change_readings(
+        "prev_expenditure_total", chosen["expenditure_total"], facts,
+        ("expenditure_total_change", "expenditure_grand_total_change"), 2))
+
+    values: dict[str, float | int | str | None] = {}
+    for name, reading in chosen.items():
+        if reading is None:
+            values[name] = None
+        elif name in COUNT_INDICATORS:
+            values[name] = int(round(reading.value))
+        else:
+            values[name] = round(reading.value, 6)
+    values["three_public_change_reason"] = _reason(facts)
+    return values, sources
+
+
+def _reason(facts: Sequence[FactLike]) -> str | None:
+    for fact in facts:
+        if fact.name == "three_public_change_reason" and fact.text:
+            return fact.text
+    return None

@@ -1,0 +1,129 @@
+"""Numbers and classification codes as printed in disclosures → typed values.
+
+Takes one cell's text; gives:
+
+* :func:`parse_amount` — a float, or ``None`` when the cell holds no readable number
+  (blank, a dash, a word). Repairs what PDF/Word extraction does to numbers: digits split by
+  stray spaces (``5350.22 78``, ``5344. 2278``), thousands separators (``1,293.69``),
+  full-width digits, a trailing unit or percent sign is *not* an amount.
+* :func:`parse_code` — a budget classification code (``2101 202`` → ``2101202``) with its
+  system (支出功能分类 function codes start with 2, 部门经济分类 with 3, 政府经济分类 with 5),
+  level (类/款/项) and parent.
+
+All functions are pure; nothing here knows about tables.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Code", "parse_amount", "parse_code", "is_amount", "to_wan"]
+
+_DASHES = {"-", "--", "—", "——", "–", "－", "－－", "/", "*", "…", "……"}
+_AMOUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_SPLIT_DIGITS = re.compile(r"(?<=[\d.,])\s+(?=[\d.,])")
+_PAREN_NEGATIVE = re.compile(r"^\((.+)\)$")
+
+
+def _clean(text: str) -> str:
+    text = text.strip().translate({0x3000: 0x20, 0xA0: 0x20, 0xFF0C: ord(","), 0xFF0E: ord(".")})
+    text = text.translate({cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF1A)})
+    return _SPLIT_DIGITS.sub("", text)
+
+
+def parse_amount(text: str | None) -> float | None:
+    """Read an amount from one cell; ``None`` when there is none to read.
+
+    >>> parse_amount("5350.22 78")
+    5350.2278
+    >>> parse_amount("5344. 2278")
+    5344.2278
+    >>> parse_amount("1,293.69")
+    1293.69
+    >>> parse_amount("-27.15")
+    -27.15
+    >>> parse_amount("") is None, parse_amount("－－") is None, parse_amount("≥95%") is None
+    (True, True, True)
+    """
+    if text is None:
+        return None
+    cleaned = _clean(text)
+    if not cleaned or cleaned in _DASHES:
+        return None
+    negative = _PAREN_NEGATIVE.match(cleaned)
+    if negative:
+        cleaned = "-" + negative.group(1)
+    if not _AMOUNT.match(cleaned):
+        return None
+    return float(cleaned.replace(",", ""))
+
+
+def is_amount(text: str | None) -> bool:
+    """True when the cell holds a readable amount."""
+    return parse_amount(text) is not None
+
+
+def to_wan(value: float | None, unit: str) -> float | None:
+    """Convert an amount in ``unit`` (元, 万元, 亿元, 千元) to 万元.
+
+    >>> to_wan(2368819.0, "元")
+    236.8819
+    >>> to_wan(5.8, "万元")
+    5.8
+    """
+    if value is None:
+        return None
+    factor = {"元": 1e-4, "千元": 1e-1, "万元": 1.0, "亿元": 1e4}[unit]
+    return round(value * factor, 10)
+
+
+# ---------------------------------------------------------------------------------------
+# Classification codes
+
+_CODE_SYSTEMS = {"1": "revenue", "2": "function", "3": "econ", "5": "gov_econ"}
+_LEVELS = {
+    "function": {3: "类", 5: "款", 7: "项"},
+    "revenue": {3: "类", 5: "款", 7: "项", 9: "目"},
+    "econ": {3: "类", 5: "款"},
+    "gov_econ": {3: "类", 5: "款"},
+}
+_CODE_TEXT = re.compile(r"^\d[\d ]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A budget classification code."""
+
+    code: str
+    system: str  # function | econ | gov_econ | revenue
+    level: str  # 类 | 款 | 项 | 目
+    parent: str | None
+
+
+def parse_code(text: str | None) -> Code | None:
+    """Read a classification code from one cell; ``None`` when the cell is not one.
+
+    >>> parse_code("2101 202")
+    Code(code='2101202', system='function', level='项', parent='21012')
+    >>> parse_code("30101")
+    Code(code='30101', system='econ', level='款', parent='301')
+    >>> parse_code("210")
+    Code(code='210', system='function', level='类', parent=None)
+    >>> parse_code("2089") is None, parse_code("12") is None
+    (True, True)
+    """
+    if text is None:
+        return None
+    cleaned = text.strip()
+    if not _CODE_TEXT.match(cleaned):
+        return None
+    digits = cleaned.replace(" ", "")
+    system = _CODE_SYSTEMS.get(digits[:1])
+    if system is None:
+        return None
+    level = _LEVELS[system].get(len(digits))
+    if level is None:
+        return None
+    parent = None if len(digits) == 3 else digits[: len(digits) - 2]
+    return Code(digits, system, level, parent)

@@ -1,0 +1,609 @@
+"""Tables: rows of cells → recognised, stitched, typed standard tables → line items.
+
+Takes the :class:`~budgetlib.read.Row` objects of one document and gives
+
+* :func:`find_tables` — the standard tables it contains, each recognised by its title
+  (aliases in ``reference/table_aliases.csv``), with a table continued across pages stitched
+  back together (repeated titles, page headers and header rows dropped, names and codes
+  wrapped onto the next row joined back);
+* :func:`line_items` — one :class:`LineItem` per amount cell: the table, the row's label and
+  classification code, what the column means (``reference/columns.csv``, ``periods.csv``),
+  the value as printed, its unit and its value in 万元, and the source line.
+
+Everything a table "knows" (titles, column meanings) lives in the reference CSV files; this
+module only applies them. Pure functions, no I/O beyond reading the package's reference data.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+from budgetlib.numbers import parse_amount, parse_code, to_wan
+from budgetlib.read import Row
+
+__all__ = [
+    "TableSpec",
+    "Table",
+    "LineItem",
+    "table_specs",
+    "match_title",
+    "title_key",
+    "label_key",
+    "find_tables",
+    "line_items",
+    "detect_unit",
+]
+
+
+# ---------------------------------------------------------------------------------------
+# Reference data
+
+
+@dataclass(frozen=True, slots=True)
+class TableSpec:
+    table_id: str
+    name_zh: str
+    name_en: str
+    required_in: str  # budget | final | both | none
+
+
+def _read_reference(name: str) -> list[dict[str, str]]:
+    text = resources.files("budgetlib.reference").joinpath(name).read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+@cache
+def table_specs() -> dict[str, TableSpec]:
+    """The standard tables, keyed by table id (``reference/tables.csv``)."""
+    return {
+        r["table_id"]: TableSpec(r["table_id"], r["name_zh"], r["name_en"], r["required_in"])
+        for r in _read_reference("tables.csv")
+    }
+
+
+@cache
+def _aliases() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple(
+        (r["table_id"], re.compile(r["pattern"])) for r in _read_reference("table_aliases.csv")
+    )
+
+
+@cache
+def _measures() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((r["measure"], re.compile(r["pattern"])) for r in _read_reference("columns.csv"))
+
+
+@cache
+def _periods() -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    return tuple(
+        (r["period"], re.compile(r["pattern"]), r["applies_to"])
+        for r in _read_reference("periods.csv")
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Titles
+
+_TITLE_PREFIX = re.compile(
+    r"^(?:(?:附表|表|公开)\s*\d+(?:-\d+)?(?:表)?|第[一二三四五六七八九十]+部分|"
+    r"[一二三四五六七八九十]+、|\(?[一二三四五六七八九十]+\)|\d+(?:\.\d+)*[、.．]|(?:部门|单位)(?=.{3,}))"
+)
+_TITLE_NOISE = re.compile(r"(?:\d{4}年度?|部门综合预算|部门预算|单位预算|部门决算|单位决算|部门\(单位\)|[“”\"'‘’]|\s)")
+_TOC_DOTS = re.compile(r"[.…·]{3,}")
+_MAX_TITLE_LEN = 120
+
+
+def title_key(text: str) -> str:
+    """Reduce a title to what identifies the table.
+
+    >>> title_key("表5 部门综合预算一般公共预算支出明细表（按支出功能分类科目）")
+    '一般公共预算支出明细表(按支出功能分类科目)'
+    >>> title_key("部门预算财政拨款“三公”经费支出表")
+    '财政拨款三公经费支出表'
+    """
+    text = _TITLE_NOISE.sub("", text.translate({0xFF08: ord("("), 0xFF09: ord(")")}))
+    previous = None
+    while previous != text:
+        previous = text
+        text = _TITLE_PREFIX.sub("", text)
+    return text
+
+
+def match_title(row: Row) -> str | None:
+    """The table id when ``row`` is a table title, else ``None``.
+
+    A title is a row whose only non-empty cell names a standard table (table-of-contents
+    entries with dot leaders or page numbers, and sentences that mention a table, are not).
+    """
+    cells = [c for c in row.cells if c.strip()]
+    if len(cells) != 1:
+        return None
+    text = cells[0]
+    if len(text) > _MAX_TITLE_LEN or _TOC_DOTS.search(text) or text.endswith(("。", "；", "，")):
+        return None
+    key = title_key(text)
+    if not key:
+        return None
+    for table_id, pattern in _aliases():
+        if pattern.fullmatch(key):
+            return table_id
+    return None
+
+
+def label_key(text: str) -> str:
+    """A row label without spaces, numbering or 其中: prefixes.
+
+    >>> label_key("七、上级补助收入")
+    '上级补助收入'
+    >>> label_key("其中：公务 用车购置费")
+    '公务用车购置费'
+    >>> label_key("(1)一般公共预算拨款")
+    '一般公共预算拨款'
+    """
+    text = re.sub(r"\s+", "", text.translate({0xFF08: ord("("), 0xFF09: ord(")"), 0xFF1A: ord(":")}))
+    previous = None
+    while previous != text:
+        previous = text
+        text = re.sub(
+            r"^(?:[一二三四五六七八九十]+、|\d+[、.．](?!\d)|\(\d+\)|\([一二三四五六七八九十]+\)|其中:|其中)",
+            "",
+            text,
+        )
+    return text
+
+
+# ---------------------------------------------------------------------------------------
+# Units
+
+_UNIT = re.compile(r"(?:金额)?单位[:：]?\s*(万元|千元|亿元|元)|\((万元|元)\)|价值\(金额单位[:：](万元|元)\)")
+
+
+def detect_unit(text: str) -> str | None:
+    """The money unit a line declares, if any.
+
+    >>> detect_unit("单位：元"), detect_unit("金额单位:万元"), detect_unit("资金金额 (万元)")
+    ('元', '万元', '万元')
+    >>> detect_unit("收入") is None
+    True
+    """
+    text = text.translate({0xFF08: ord("("), 0xFF09: ord(")")})
+    match = _UNIT.search(text.replace(" ", ""))
+    if not match:
+        return None
+    return next(g for g in match.groups() if g)
+
+
+# ---------------------------------------------------------------------------------------
+# Segmenting a document into tables
+
+_SECTION_HEADING = re.compile(
+    r"^(?:第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|（[一二三四五六七八九十]+）)"
+)
+_NOTE = re.compile(r"^(?:注|说明|备注)\s*[:：\d]")
+_META = re.compile(r"^[^:：]{1,12}[:：]")
+_YEARISH = re.compile(r"^(?:\(?\d{4}\)?\s*年?度?\)?|\(\d{4}年度?\))$")
+
+
+@dataclass(slots=True)
+class Table:
+    """One standard table found in a document, stitched across pages."""
+
+    table_id: str
+    title: str
+    title_line: int
+    unit: str | None = None
+    unit_line: int | None = None
+    rows: list[Row] = field(default_factory=list)  # everything after the title, in order
+    notes: list[Row] = field(default_factory=list)
+    continued: int = 0  # how many times the title was repeated (page breaks)
+
+    @property
+    def spec(self) -> TableSpec:
+        return table_specs()[self.table_id]
+
+    @property
+    def last_line(self) -> int:
+        lines = [r.line_nos[-1] for r in self.rows if r.line_nos]
+        return max(lines, default=self.title_line)
+
+
+def _is_prose(row: Row) -> bool:
+    """A row that is running text (a sentence or a section heading), not part of a table."""
+    if row.layout != "text":
+        return False
+    text = row.cells[0].strip()
+    if _NOTE.match(text) or _META.match(text):
+        return False
+    if _SECTION_HEADING.match(text) and not parse_amount(text):
+        return True
+    return len(text) > 60 or ("。" in text and len(text) > 25)
+
+
+def find_tables(rows: Sequence[Row]) -> list[Table]:
+    """Cut a document's rows into the standard tables it contains.
+
+    A table starts at its title and runs until the next title or the next stretch of prose.
+    A title that repeats the table just read (a page break) continues it.
+    """
+    tables: list[Table] = []
+    current: Table | None = None
+    pending_unit: tuple[str, int] | None = None
+    for row in rows:
+        table_id = match_title(row)
+        if table_id is not None:
+            title = next(c for c in row.cells if c.strip())
+            if current is not None and current.table_id == table_id and title_key(title) == title_key(current.title):
+                current.continued += 1
+                continue
+            current = Table(table_id, title.strip(), row.first_line)
+            if pending_unit and row.first_line - pending_unit[1] <= 3:
+                current.unit, current.unit_line = pending_unit
+            tables.append(current)
+            continue
+        joined = " ".join(c for c in row.cells if c.strip())
+        unit = detect_unit(joined)
+        if current is None:
+            if unit:
+                pending_unit = (unit, row.first_line)
+            continue
+        if unit and current.unit is None:
+            current.unit, current.unit_line = unit, row.first_line
+        if _is_prose(row):
+            current = None
+            pending_unit = None
+            continue
+        if _NOTE.match(joined):
+            current.notes.append(row)
+            continue
+        current.rows.append(row)
+    return tables
+
+
+# ---------------------------------------------------------------------------------------
+# Inside a table: header, columns, data rows
+
+
+def _nonempty(cells: Sequence[str]) -> list[str]:
+    return [c for c in cells if c.strip()]
+
+
+def _is_meta_row(row: Row) -> bool:
+    """Page headers and key: value lines (单位:万元, 部门名称:…, 预算年度:, 2023, 公开01表)."""
+    cells = _nonempty(row.cells)
+    if not cells:
+        return True
+    if all(_META.match(c) for c in cells):
+        return True
+    if len(cells) == 1:
+        text = cells[0].replace(" ", "")
+        return bool(
+            _YEARISH.match(text)
+            or re.fullmatch(r"公开\d+表|表\d+(-\d+)?|预算年度:?|预算年|度:?|\d{3,}\D{2,40}|\(?\d{4}\)?年度", text)
+            or detect_unit(text)
+        )
+    return False
+
+
+def _is_column_number_row(cells: Sequence[str]) -> bool:
+    """栏次 rows: 1 2 3 … (optionally led by 栏次/档次)."""
+    values = [c.replace(" ", "") for c in cells if c.strip()]
+    if values and values[0] in {"栏次", "档次", "栏", "行次"}:
+        return True
+    ints = [v for v in values if v.isdigit()]
+    if len(values) >= 3 and len(ints) == len(values):
+        numbers = [int(v) for v in ints]
+        return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    return False
+
+
+def _row_has_amount(cells: Sequence[str], skip: set[int] = frozenset()) -> bool:  # type: ignore[assignment]
+    return any(i not in skip and parse_amount(c) is not None for i, c in enumerate(cells))
+
+
+def _is_total_label(cells: Sequence[str]) -> bool:
+    """The row's first label (after a printed row number) is 合计/总计."""
+    for cell in cells:
+        text = cell.strip()
+        if not text or text.isdigit():
+            continue
+        return label_key(text) in {"合计", "总计"}
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    index: int
+    header: str  # header parts joined with "/"
+    measure: str  # from reference/columns.csv; "label" for text columns; "" when unknown
+    period: str  # current | prior | change | budgeted
+    block: int  # side-by-side blocks (收入 | 支出) numbered from 0
+    role: str  # seq | code | label | value
+
+
+def _header_text(header_rows: Sequence[Sequence[str]], width: int) -> list[list[str]]:
+    """Header parts for each column, with spanning group headers filled to the right."""
+    parts: list[list[str]] = [[] for _ in range(width)]
+    for depth, cells in enumerate(header_rows):
+        padded = list(cells) + [""] * (width - len(cells))
+        last = depth == len(header_rows) - 1
+        carry = ""
+        for i, cell in enumerate(padded[:width]):
+            cell = re.sub(r"\s+", "", cell)
+            if cell:
+                carry = cell
+            elif not last and carry and any(
+                (hr[i] if i < len(hr) else "").strip() for hr in header_rows[depth + 1 :]
+            ):
+                cell = carry
+            else:
+                carry = "" if last else carry
+            if cell and (not parts[i] or parts[i][-1] != cell):
+                parts[i].append(cell)
+    return parts
+
+
+def _measure(header: str) -> str:
+    for measure, pattern in _measures():
+        if pattern.search(header):
+            return measure
+    return ""
+
+
+def _period(header: str, doc_kind: str | None) -> str:
+    for period, pattern, applies_to in _periods():
+        if applies_to not in ("both", doc_kind):
+            continue
+        if pattern.search(header):
+            return period
+    return "current"
+
+
+_LABEL_HEADER = re.compile(
+    r"^(?:项目|项目名称|.*科目名称|名称|.*\(项目\)名称|.*分类科目(?:\(按大类\))?|科目|摘要|采购项目名称|单位名称)$"
+)
+_VALUE_MEASURES_EXCLUDED = {"seq", "code"}
+
+
+def _role_from_header(header: str) -> str | None:
+    """seq | code | label | value from a column's header, deepest part first."""
+    parts = [p for p in header.split("/") if p]
+    for part in reversed(parts):
+        measure = _measure(part)
+        if measure == "seq":
+            return "seq"
+        if measure == "code":
+            return "code"
+        if _LABEL_HEADER.match(part):
+            return "label"
+        if measure:
+            return "value"
+    return None
+
+
+def _role_from_data(cells: Sequence[str], index: int) -> str:
+    """seq | code | label | value from a column's cells, when its header says nothing."""
+    if not cells:
+        return "value"
+    amounts = sum(1 for c in cells if parse_amount(c) is not None)
+    texts = len(cells) - amounts
+    if index == 0 and all(c.strip().isdigit() and len(c.strip()) <= 3 for c in cells):
+        return "seq"
+    if all(parse_code(c) for c in cells) and any(len(c.replace(" ", "")) >= 5 for c in cells):
+        return "code"
+    if texts > amounts:
+        return "label"
+    return "value"
+
+
+def _column_roles(data: Sequence[Sequence[str]], headers: list[str], width: int) -> list[str]:
+    roles = []
+    for i in range(width):
+        role = _role_from_header(headers[i])
+        if role is None:
+            cells = [r[i] for r in data if i < len(r) and r[i].strip()]
+            role = _role_from_data(cells, i)
+        roles.append(role)
+    return roles
+
+
+def _columns(header_rows: Sequence[Sequence[str]], data: Sequence[Sequence[str]], doc_kind: str | None) -> list[Column]:
+    width = max([len(r) for r in header_rows] + [len(r) for r in data] + [0])
+    parts = _header_text(header_rows, width)
+    headers = ["/".join(p) for p in parts]
+    roles = _column_roles(data, headers, width)
+    columns: list[Column] = []
+    block = 0
+    seen_value = False
+    for i in range(width):
+        role = roles[i]
+        if role in ("label", "code", "seq") and seen_value:
+            block += 1
+            seen_value = False
+        if role == "value":
+            seen_value = True
+        measure = {"seq": "seq", "code": "code", "label": "label"}.get(role) or _measure(headers[i]) or "amount"
+        if measure in ("seq", "code", "label") and role == "value":
+            measure = "amount"
+        columns.append(Column(i, headers[i], measure, _period(headers[i], doc_kind), block, role))
+    return columns
+
+
+def _split_header_and_data(rows: Sequence[Row]) -> tuple[list[Row], list[Row]]:
+    """Header rows (before the first data row) and data rows (repeated headers dropped)."""
+    body = [r for r in rows if not _is_meta_row(r)]
+    header: list[Row] = []
+    data: list[Row] = []
+    header_keys: set[str] = set()
+    for row in body:
+        key = "".join(re.sub(r"\s+", "", c) for c in row.cells)
+        if _is_column_number_row(row.cells):
+            header_keys.add(key)
+            continue
+        if not data and not _row_has_amount(row.cells) and not _is_total_label(row.cells) and not any(parse_code(c) for c in row.cells):
+            header.append(row)
+            header_keys.add(key)
+            continue
+        if key in header_keys:
+            continue  # a header repeated after a page break
+        data.append(row)
+    return header, data
+
+
+def _merge_continuations(data: Sequence[Row], columns: Sequence[Column]) -> list[Row]:
+    """Join rows that only carry the wrapped rest of the previous row's name or code."""
+    merged: list[Row] = []
+    value_cols = {c.index for c in columns if c.role == "value"}
+    seq_cols = {c.index for c in columns if c.role == "seq"}
+    code_cols = [c.index for c in columns if c.role == "code"]
+    for row in data:
+        cells = list(row.cells)
+        if merged and _is_continuation(cells, merged[-1].cells, value_cols, seq_cols, code_cols):
+            prev = merged[-1]
+            width = max(len(prev.cells), len(cells))
+            pc = list(prev.cells) + [""] * (width - len(prev.cells))
+            pl = list(prev.line_nos) + [prev.line_nos[-1]] * (width - len(prev.line_nos))
+            for i, cell in enumerate(cells):
+                if cell.strip():
+                    pc[i] = (pc[i].strip() + cell.strip()) if i in code_cols else pc[i] + cell.strip()
+            merged[-1] = Row(tuple(pc), tuple(pl))
+            continue
+        merged.append(row)
+    return merged
+
+
+def _is_continuation(
+    cells: Sequence[str], prev: Sequence[str], value_cols: set[int], seq_cols: set[int], code_cols: list[int]
+) -> bool:
+    nonempty = [i for i, c in enumerate(cells) if c.strip()]
+    if not nonempty:
+        return False
+    if any(i in value_cols and parse_amount(cells[i]) is not None for i in nonempty):
+        return False
+    if any(i in seq_cols for i in nonempty):
+        return False
+    if _is_total_label(cells):
+        return False
+    for i in code_cols:
+        here = cells[i].strip() if i < len(cells) else ""
+        before = prev[i].strip() if i < len(prev) else ""
+        if here and before and parse_code(before) is not None and parse_code(here) is not None:
+            return False  # a complete code after a complete code: a row of its own
+        if here and not before:
+            return False
+    # a wrapped label continues the cells of the row above: a short fragment, no numbering
+    texts = [cells[i] for i in nonempty if i not in code_cols]
+    return all(len(t.strip()) <= 20 and not re.match(r"^[一二三四五六七八九十\d]+[、.．]", t.strip()) for t in texts)
+
+
+# ---------------------------------------------------------------------------------------
+# Line items
+
+
+@dataclass(frozen=True, slots=True)
+class LineItem:
+    table_id: str
+    table_title: str
+    block: int
+    row_index: int
+    row_label: str
+    row_key: str
+    code: str | None
+    code_system: str | None
+    code_level: str | None
+    parent_code: str | None
+    measure: str
+    period: str
+    column_header: str
+    value: float | None
+    value_wan: float | None
+    value_original: str
+    unit: str
+    unit_assumed: bool
+    line_no: int
+
+
+_COUNT_MEASURES = {"quantity"}
+
+
+def line_items(table: Table, doc_kind: str | None = None, default_unit: str = "万元") -> list[LineItem]:
+    """One item per value cell of ``table`` (blank cells give no item; unreadable text
+    in a value cell gives an item whose value is null, so nothing is silently dropped)."""
+    header, data = _split_header_and_data(table.rows)
+    header_cells = [list(r.cells) for r in header]
+    columns = _columns(header_cells, [list(r.cells) for r in data], doc_kind)
+    data = _merge_continuations(data, columns)
+    unit = table.unit or default_unit
+    unit_assumed = table.unit is None
+    items: list[LineItem] = []
+    for row_index, row in enumerate(data):
+        cells = list(row.cells) + [""] * (len(columns) - len(row.cells))
+        for col in columns:
+            if col.role != "value":
+                continue
+            raw = cells[col.index].strip()
+            if not raw:
+                continue
+            label, code = _row_label(cells, columns, col.block)
+            value = parse_amount(raw)
+            if value is None and not re.search(r"\d", raw):
+                continue  # a dash or a word in a value column: not a figure
+            parsed_code = parse_code(code) if code else None
+            is_count = col.measure in _COUNT_MEASURES
+            line_no = row.line_nos[col.index] if col.index < len(row.line_nos) else row.first_line
+            items.append(
+                LineItem(
+                    table_id=table.table_id,
+                    table_title=table.title,
+                    block=col.block,
+                    row_index=row_index,
+                    row_label=label,
+                    row_key=label_key(label),
+                    code=parsed_code.code if parsed_code else None,
+                    code_system=parsed_code.system if parsed_code else None,
+                    code_level=parsed_code.level if parsed_code else None,
+                    parent_code=parsed_code.parent if parsed_code else None,
+                    measure=col.measure,
+                    period=col.period,
+                    column_header=col.header,
+                    value=value,
+                    value_wan=None if is_count else to_wan(value, unit),
+                    value_original=raw,
+                    unit="" if is_count else unit,
+                    unit_assumed=unit_assumed and not is_count,
+                    line_no=line_no,
+                )
+            )
+    return items
+
+
+def _row_label(cells: Sequence[str], columns: Sequence[Column], block: int) -> tuple[str, str | None]:
+    """The label and code of a row within one side-by-side block (falls back to block 0)."""
+    label = code = ""
+    for col in columns:
+        if col.block != block:
+            continue
+        text = cells[col.index].strip() if col.index < len(cells) else ""
+        if col.role == "label" and text and not label:
+            label = text
+        elif col.role == "code" and text and not code:
+            code = text
+    if not label and not code:
+        for col in columns:
+            text = cells[col.index].strip() if col.index < len(cells) else ""
+            if col.role == "label" and text:
+                label = text
+                break
+    if not label:
+        # key-value layouts: the nearest text cell to the left of the first value
+        for text in cells:
+            if text.strip() and parse_amount(text) is None:
+                label = text.strip()
+                break
+    if code and not label:
+        label = code
+    return label, (code or None)

@@ -1,0 +1,79 @@
+"""Unit and property tests for budgetlib.numbers."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from budgetlib.numbers import parse_amount, parse_code, to_wan
+
+amounts = st.decimals(min_value=0, max_value=10**9, places=4, allow_nan=False, allow_infinity=False)
+
+
+@given(amounts, st.integers(min_value=1, max_value=12))
+def test_a_stray_space_inside_a_number_is_repaired(value, cut) -> None:
+    text = f"{value:.4f}"
+    cut = min(cut, len(text) - 1)
+    split = text[:cut] + " " + text[cut:]
+    assert parse_amount(split) == float(text)
+
+
+@given(st.integers(min_value=1000, max_value=10**12), st.integers(min_value=0, max_value=99))
+def test_thousands_separators(whole, cents) -> None:
+    text = f"{whole:,}.{cents:02d}"
+    assert parse_amount(text) == float(f"{whole}.{cents:02d}")
+
+
+@given(amounts)
+def test_fullwidth_digits(value) -> None:
+    text = f"{value:.2f}"
+    full = text.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789."})
+    assert parse_amount(full) == float(text)
+
+
+@given(st.text(alphabet="合计项目经费万元≥≤%（）", min_size=1, max_size=8))
+def test_words_are_not_amounts(text) -> None:
+    assert parse_amount(text) is None
+
+
+def test_blank_and_dashes_are_missing_not_zero() -> None:
+    for text in ("", "   ", "-", "－－", "——", "—", "/"):
+        assert parse_amount(text) is None
+    assert parse_amount("0.00") == 0.0
+
+
+def test_negative_amounts() -> None:
+    assert parse_amount("-27.15") == -27.15
+    assert parse_amount("(27.15)") == -27.15
+
+
+def test_units_convert_to_wan() -> None:
+    assert to_wan(2368819.0, "元") == 236.8819
+    assert to_wan(1.5, "亿元") == 15000.0
+    assert to_wan(None, "元") is None
+
+
+@given(st.sampled_from(["2", "3", "5"]), st.integers(min_value=0, max_value=99), st.integers(min_value=0, max_value=99),
+       st.integers(min_value=0, max_value=99), st.integers(min_value=1, max_value=6))
+def test_split_codes_are_joined_and_levelled(first, a, b, c, cut) -> None:
+    code = f"{first}{a:02d}{b:02d}{c:02d}" if first == "2" else f"{first}{a:02d}{b:02d}"
+    cut = min(cut, len(code) - 1)
+    parsed = parse_code(code[:cut] + " " + code[cut:])
+    assert parsed is not None
+    assert parsed.code == code
+    assert parsed.parent == code[:-2]
+
+
+def test_code_hierarchy() -> None:
+    assert parse_code("2101202").parent == "21012"  # type: ignore[union-attr]
+    assert parse_code("21012").parent == "210"  # type: ignore[union-attr]
+    assert parse_code("210").parent is None  # type: ignore[union-attr]
+    assert parse_code("210").level == "类"  # type: ignore[union-attr]
+    assert parse_code("2101202").level == "项"  # type: ignore[union-attr]
+    assert parse_code("30101").system == "econ"  # type: ignore[union-attr]
+    assert parse_code("50501").system == "gov_econ"  # type: ignore[union-attr]
+
+
+def test_not_codes() -> None:
+    for text in ("", "2089", "12", "合计", "2101.5", "910", "21012x"):
+        assert parse_code(text) is None

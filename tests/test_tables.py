@@ -1,0 +1,147 @@
+"""Unit tests for budgetlib.tables, on small inline tables and on the real samples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from budgetlib.read import load_lines, to_lines, to_rows
+from budgetlib.tables import find_tables, line_items, match_title, table_specs
+
+RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
+
+
+def _tables(text: str):
+    return find_tables(to_rows(to_lines(text)))
+
+
+def _items(text: str, doc_kind: str = "budget"):
+    return [i for t in _tables(text) for i in line_items(t, doc_kind)]
+
+
+PAGED = """部门预算支出总表
+473 某县医疗保障局
+单位：万元
+序号\t功能分类科目\t\t合计\t基本支出\t项目支出
+\t科目编码\t科目名称\t\t\t
+栏次\t1\t2\t3\t4\t5
+1\t\t合计\t5350.22 78\t467.515\t4882.71 28
+2\t2101\t信息
+473 某县医疗保障局
+单位：万元
+序号\t功能分类科目\t\t合计\t基本支出\t项目支出
+\t科目编码\t科目名称\t\t\t
+栏次\t1\t2\t3\t4\t5
+\t504\t化建设\t\t\t
+3\t2101 202\t财政对城乡居民基本医疗保\t4718.71 28\t\t4718.71 28
+\t\t险基金的补助\t\t\t
+"""
+
+
+def test_page_headers_repeated_headers_and_wrapped_rows() -> None:
+    items = _items(PAGED)
+    rows = {(i.code, i.row_label, i.measure): i.value_wan for i in items}
+    assert rows[(None, "合计", "total")] == pytest.approx(5350.2278)
+    assert rows[(None, "合计", "project")] == pytest.approx(4882.7128)
+    assert rows[("2101202", "财政对城乡居民基本医疗保险基金的补助", "project")] == pytest.approx(4718.7128)
+    # the code split across the page break is joined back, with its wrapped name
+    tables = _tables(PAGED)
+    assert len(tables) == 1
+    labels = {i.row_label for i in items}
+    assert "合计" in labels
+
+
+def test_split_code_across_page_break_is_joined() -> None:
+    text = PAGED.replace("2\t2101\t信息\n", "2\t2101\t信息\t6.00\t\t6.00\n")
+    items = _items(text)
+    assert any(i.code == "2101504" and i.row_label == "信息化建设" for i in items)
+
+
+def test_unit_in_yuan_converts_to_wan_and_keeps_original() -> None:
+    text = "表5\n一般公共预算支出明细表（按支出功能分类科目）\n单位：元\n功能科目编码\t功能科目名称\t合计\t人员经费支出\n\t合计\t2368819\t2137019\n"
+    items = _items(text)
+    total = next(i for i in items if i.measure == "total")
+    assert total.value == 2368819 and total.value_wan == pytest.approx(236.8819)
+    assert total.unit == "元" and total.value_original == "2368819"
+    assert next(i for i in items if i.measure == "personnel").value_wan == pytest.approx(213.7019)
+
+
+def test_side_by_side_blocks() -> None:
+    text = "收入支出决算总表\n金额单位：万元\n收入\t\t\t支出\t\t\n项目\t行次\t金额\t项目\t行次\t金额\n本年收入合计\t27\t392.51\t本年支出合计\t58\t392.50\n"
+    items = _items(text, "final")
+    assert {(i.block, i.row_key, i.value_wan) for i in items} == {(0, "本年收入合计", 392.51), (1, "本年支出合计", 392.50)}
+
+
+def test_one_cell_per_line_key_value_table() -> None:
+    text = "某单位固定资产占用情况表\n\n\t项目\n\t数量\n\t价值（金额单位：万元）\n\n\t资产总额\n\t226\n\t12.23\n\n\t2、车辆（台、辆）\n\t2\n\t23.35\n\n"
+    items = _items(text)
+    got = {(i.row_key, i.measure): (i.value, i.value_wan) for i in items}
+    assert got[("资产总额", "total")] == (12.23, 12.23)
+    assert got[("车辆(台、辆)", "quantity")] == (2.0, None)  # a count is not money
+
+
+def test_continued_table_with_repeated_title_is_stitched() -> None:
+    part = "表7\n一般公共预算基本支出明细表（按支出功能分类科目）\n单位：元\n功能科目编码\t功能科目名称\t合计\n"
+    text = part + "221\t住房保障支出\t182017\n" + part + "2210201\t住房公积金\t182017\n"
+    tables = _tables(text)
+    assert len(tables) == 1 and tables[0].continued == 1
+    assert [i.code for i in line_items(tables[0])] == ["221", "2210201"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["部门预算收支总表.....\t2", "一、收入支出决算总表\t6", "收支预算总表支出栏、基本支出表、项目支出表按经济分类编制，反映单位预算。"],
+)
+def test_table_of_contents_and_sentences_are_not_titles(text: str) -> None:
+    assert match_title(to_rows(to_lines(text))[0]) is None
+
+
+@pytest.mark.parametrize(
+    ("title", "table_id"),
+    [
+        ("部门收支总表", "summary"),
+        ("部门预算财政拨款收支总表", "fiscal_summary"),
+        ("财政拨款收入支出决算总表", "fiscal_summary"),
+        ("收入决算表", "revenue"),
+        ("部门预算一般公共预算财政拨款基本支出表", "gpb_basic"),
+        ("一般公共预算财政拨款基本支出决算明细表", "gpb_basic"),
+        ("部门综合预算一般公共预算支出明细表（按支出经济分类科目）", "gpb_expenditure_econ"),
+        ("财政拨款“三公”经费支出决算表", "three_public"),
+        ("部门综合预算一般公共预算拨款“三公”经费及会议费、培训费支出预算表", "three_public"),
+        ("政府性基金预算财政拨款收入支出决算表", "gov_fund"),
+        ("国有资本经营预算财政拨款支出决算表", "state_capital"),
+        ("部门决算公开相关信息统计表", "final_info"),
+        ("11、城乡居民基本医疗保险绩效目标表", "performance"),
+    ],
+)
+def test_titles_and_aliases(title: str, table_id: str) -> None:
+    assert match_title(to_rows(to_lines(title))[0]) == table_id
+    assert table_id in table_specs()
+
+
+def _sample_items(name: str, kind: str):
+    lines, _ = load_lines((RAW / name).read_bytes())
+    return [i for t in find_tables(to_rows(lines)) for i in line_items(t, kind)]
+
+
+def test_golden_yuanshi_function_codes() -> None:
+    items = _sample_items("yuanshi_2023_budget.txt", "budget")
+    subsidy = [i for i in items if i.code == "2101202" and i.measure == "total"]
+    assert {i.table_id for i in subsidy} >= {"revenue", "expenditure", "gpb_expenditure"}
+    assert all(i.value_wan == pytest.approx(4718.7128) for i in subsidy)
+    # the code split over a page break (2101 / 504) is read as 2101504 信息化建设
+    assert any(i.code == "2101504" and i.row_key == "信息化建设" for i in items if i.table_id == "revenue")
+
+
+def test_golden_lanxian_side_by_side_basic_table() -> None:
+    items = _sample_items("lanxian_2024_final.txt", "final")
+    basic = {(i.code, i.value_wan) for i in items if i.table_id == "gpb_basic"}
+    assert ("301", 342.90) in basic and ("302", 18.92) in basic and ("30201", 1.55) in basic
+
+
+def test_golden_xixiang_tables_in_yuan() -> None:
+    items = _sample_items("xixiang_2024_budget.txt", "budget")
+    basic_total = [i for i in items if i.table_id == "gpb_basic_func" and i.row_key == "合计" and i.measure == "total"]
+    assert basic_total and basic_total[0].value_wan == pytest.approx(228.8819)
+    assert basic_total[0].unit == "元"
