@@ -33,14 +33,22 @@ _UNIT_FACTOR = {"元": 1e-4, "千元": 0.1, "万元": 1.0, "亿元": 1e4, "人":
 
 
 class FactLike(Protocol):
-    name: str
-    value: float | None
-    unit: str
-    original: str
-    line_no: int
-    sentence: str
-    qualifier: str
-    text: str | None
+    """What indicators need of a narrative fact (:class:`budgetlib.narrative.Fact`)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> float | None: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def original(self) -> str: ...
+    @property
+    def line_no(self) -> int: ...
+    @property
+    def qualifier(self) -> str: ...
+    @property
+    def text(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +253,14 @@ def compute(items: Sequence[LineItem], facts: Sequence[FactLike]) -> tuple[dict[
         total_extra.append(_derived("three_public_total", sum(p.value for p in parts if p), sum(p.precision for p in parts if p),
                                     "sum of parts", None, " + ".join(p.original for p in parts if p)))
     total = settle("three_public_total", total_extra)
+    # one part not stated, the total and the other three are: the part is their difference
+    missing = [p for p in _THREE_PUBLIC_PARTS if chosen[p] is None]
+    if total is not None and len(missing) == 1:
+        known = [chosen[p] for p in _THREE_PUBLIC_PARTS if chosen[p] is not None]
+        value = total.value - sum(k.value for k in known if k)
+        precision = total.precision + sum(k.precision for k in known if k)
+        settle(missing[0], [_derived(missing[0], value, precision, "total minus other parts", total.line_no,
+                                     f"{total.original} − ({' + '.join(k.original for k in known if k)})")])
 
     settle("three_public_prev_total", _change_readings("three_public_prev_total", total, facts, ("three_public_total_change",), 2))
     settle("prev_expenditure_total", _change_readings(

@@ -146,7 +146,7 @@ def _looks_like_text(text: str) -> bool:
 # ---------------------------------------------------------------------------------------
 # Normalising one line
 
-_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_FULLWIDTH: dict[int, int | None] = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 # Chinese sentence punctuation keeps its meaning (a Chinese comma is never a thousands
 # separator), so these stay as they are.
 for _keep in "，。；、！？":

@@ -1,0 +1,740 @@
+"""Narrative facts: figures stated in the prose (情况说明) of a budget / final-accounts disclosure.
+
+Takes the numbered, normalised :class:`~budgetlib.read.Line` objects of one document (see
+:func:`budgetlib.read.load_lines`) and gives a list of :class:`Fact` objects, each one reading
+of one indicator with the sentence and source line it came from.
+
+How it reads:
+
+* Prose lines are joined into paragraphs when a line does not end a sentence (PDF/Word text
+  wraps mid-sentence, sometimes with a blank line between the halves); each cell of a
+  tab-separated table line is read on its own (long prose cells of performance tables hold
+  facts too, a label cell and a number cell never form one).
+* Paragraphs are cut into sentences (。！？), sentences into clauses (；).
+* Every amount (``number + unit``: 元/万元/亿元, 人/万人, 辆) is given a meaning from the words
+  just before it: a *label* (:data:`LABELS`, e.g. ``基本支出``) followed only by filler words
+  (``为``, ``共计安排`` …), a change verb (``较上年减少``), or a prior-year marker
+  (``较上年6305.01万元``). An amount without a label of its own refers to the subject of the
+  clause (``“三公”经费8.06万元，较2022年减少12万元`` → a change of the “三公” total).
+* Statements without a figure give zero readings marked ``stated_zero``: ``与上年持平`` /
+  ``无增减变化`` (change 0), ``无机关运行经费`` / ``无政府采购预算`` / ``无“三公”经费``
+  (the item is 0; ``上年及本年度…无…`` also gives the prior-year 0).
+* Thresholds of performance indicators (``≤3500万元``, ``20万元以上``) and definitions
+  (名词解释: ``…:指…``) give nothing.
+
+Every reading is kept — nothing here decides which value of an indicator is "the" value;
+a later stage does. A figure that cannot be read is not emitted.
+
+Example:
+    >>> from budgetlib.read import Line
+    >>> facts = extract_facts([Line(1, "2024年预算收入3714.62万元，其中基本支出171.62万元。")])
+    >>> [(f.name, f.value, f.original) for f in facts]
+    [('revenue_total', 3714.62, '3714.62万元'), ('basic_expenditure', 171.62, '171.62万元')]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from budgetlib.read import Line
+
+__all__ = [
+    "FACT_DESCRIPTIONS",
+    "FACT_NAMES",
+    "QUALIFIERS",
+    "Fact",
+    "Segment",
+    "build_segments",
+    "extract_facts",
+]
+
+# ---------------------------------------------------------------------------------------
+# Vocabulary
+
+FACT_DESCRIPTIONS: dict[str, str] = {
+    "revenue_total": "本年收入/预算收入/收入合计 — revenue of the year (without carry-over), 万元",
+    "revenue_grand_total": "收入总计 — revenue incl. carry-over and balances, 万元",
+    "revenue_total_prev": "上年收入 — prior-year revenue when stated, 万元",
+    "revenue_total_change": "收入(总计)较上年增减 — signed change of revenue, 万元",
+    "expenditure_total": "本年支出/支出预算/支出合计/收支安排 — expenditure of the year, 万元",
+    "expenditure_grand_total": "支出总计 — expenditure incl. carry-forward, 万元",
+    "expenditure_total_prev": "上年支出(较上年X万元) — prior-year expenditure when stated, 万元",
+    "expenditure_total_change": "支出(总计)/收支安排较上年增减 — signed change of expenditure, 万元",
+    "carryover_in": "上年结转/年初结转和结余 — carry-over into the year, 万元",
+    "basic_expenditure": "基本支出 — basic (running) expenditure, 万元",
+    "basic_expenditure_change": "基本支出较上年增减 — signed change of basic expenditure, 万元",
+    "project_expenditure": "项目支出 — project expenditure, 万元",
+    "project_expenditure_change": "项目支出较上年增减 — signed change of project expenditure, 万元",
+    "personnel_expenditure": "人员经费 — personnel costs, 万元",
+    "public_expenditure": "(日常)公用经费 — office/running public costs, 万元",
+    "three_public_total": "“三公”经费合计 — 'three public' costs, total, 万元",
+    "three_public_total_prev": "“三公”经费上年数 — prior-year 'three public' total, 万元",
+    "three_public_total_change": "“三公”经费较上年增减 — signed change of the total, 万元",
+    "three_public_abroad": "因公出国(境)费 — official travel abroad, 万元",
+    "three_public_abroad_prev": "因公出国(境)费上年数 — prior-year travel abroad, 万元",
+    "three_public_abroad_change": "因公出国(境)费较上年增减 — signed change, 万元",
+    "three_public_vehicle": "公务用车购置及运行(维护)费 — official vehicles, purchase + operation, 万元",
+    "three_public_vehicle_prev": "公务用车购置及运行费上年数 — prior-year vehicles, 万元",
+    "three_public_vehicle_change": "公务用车购置及运行费较上年增减 — signed change, 万元",
+    "three_public_vehicle_purchase": "公务用车购置费 — vehicle purchase, 万元",
+    "three_public_vehicle_purchase_prev": "公务用车购置费上年数 — prior-year vehicle purchase, 万元",
+    "three_public_vehicle_purchase_change": "公务用车购置费较上年增减 — signed change, 万元",
+    "three_public_vehicle_operation": "公务用车运行(维护)费/运维费 — vehicle operation, 万元",
+    "three_public_vehicle_operation_prev": "公务用车运行维护费上年数 — prior-year operation, 万元",
+    "three_public_vehicle_operation_change": "公务用车运行维护费较上年增减 — signed change, 万元",
+    "three_public_reception": "公务接待费 — official reception, 万元",
+    "three_public_reception_prev": "公务接待费上年数 — prior-year reception, 万元",
+    "three_public_reception_change": "公务接待费较上年增减 — signed change, 万元",
+    "three_public_change_reason": "“三公”经费增减原因 — stated reason for the change of the total (text)",
+    "org_running_cost": "机关运行经费 — running costs of the organ (not 公用经费), 万元",
+    "procurement_total": "政府采购预算/支出总额 — government procurement, 万元",
+    "fixed_assets_total": "(上年末)固定资产金额 — fixed assets, 万元",
+    "fixed_assets_purchase": "拟购置固定资产 — planned fixed-asset purchases, 万元",
+    "vehicles": "共有车辆/公务用车保有量 — number of vehicles",
+    "insured_residents": "城乡居民医保参保人数 — insured residents (not 职工), persons",
+    "resident_subsidy": "财政对城乡居民医保基金的补助/县级配套 — subsidy to the residents' fund, 万元",
+    "medical_assistance": "医疗救助(补助资金) — medical assistance, 万元",
+}
+FACT_NAMES: tuple[str, ...] = tuple(FACT_DESCRIPTIONS)
+
+QUALIFIERS: dict[str, str] = {
+    "actual": "a count achieved (完成/实际), for insured_residents",
+    "target": "a goal or indicator value (目标/指标/计划), for insured_residents",
+    "stated_zero": "0 derived from a statement without a figure (无…/持平/相同/无增减变化)",
+    "fiscal": "scoped to fiscal appropriations (财政拨款 / 一般公共预算拨款)",
+    "grand_total": "a change read from a 总计 (grand total) sentence",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One reading of one indicator, with its evidence.
+
+    Attributes:
+        name: one of :data:`FACT_NAMES`.
+        value: amount in 万元, or a count (persons, vehicles); None only for text facts.
+        unit: the unit as written ("万元", "元", "亿元", "人", "万人", "辆"; "" for statements).
+        original: the matched text (number + unit exactly as written, or the statement).
+        line_no: source line of the number (or of the statement).
+        sentence: the sentence it came from (at most ~300 characters).
+        qualifier: comma-separated tags from :data:`QUALIFIERS`, or "".
+        text: the text of a text fact (a reason), else None.
+    """
+
+    name: str
+    value: float | None
+    unit: str
+    original: str
+    line_no: int
+    sentence: str
+    qualifier: str = ""
+    text: str | None = None
+
+
+# ---------------------------------------------------------------------------------------
+# Patterns (module-level data)
+
+MONEY, PERSONS, VEHICLES = "money", "persons", "vehicles"
+
+#: number + unit. Thousands separators ("1,293.69") and spaces ("减少 12 万元") allowed.
+AMOUNT_RE = re.compile(
+    r"(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\d.])"
+    r"\s*(?P<unit>亿\s*元|万\s*元|元|万人次|人次|万人|人|辆)(?![/／])"
+)
+UNIT_MEASURE: dict[str, str | None] = {
+    "亿元": MONEY, "万元": MONEY, "元": MONEY, "万人": PERSONS, "人": PERSONS,
+    "辆": VEHICLES, "万人次": None, "人次": None,
+}
+UNIT_FACTOR: dict[str, Decimal] = {
+    "亿元": Decimal(10000), "万元": Decimal(1), "元": Decimal("0.0001"),
+    "万人": Decimal(10000), "人": Decimal(1), "辆": Decimal(1),
+}
+
+#: an amount that is a threshold of a performance indicator, not a figure.
+THRESHOLD_BEFORE_RE = re.compile(r"(?:[≥≤<>=≦≧＞＜]|不低于|不少于|不超过|不高于|不大于|不小于|大于|小于|低于|高于|超过)\s*$")
+THRESHOLD_AFTER_RE = re.compile(r"^\s*(?:及以上|以上|以下|以内|及以下)")
+
+SENTENCE_END = "。！？!?"
+CLAUSE_END = "；;"
+NEAR_DELIMITERS = "，,；;:。"
+#: a line that ends a sentence is not joined with the next one.
+LINE_END_RE = re.compile(r"[。！？!?；;]\s*$")
+#: a line that starts a new item (heading, list item): the previous line is not continued.
+ITEM_START_RE = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+\s*[、.]|[(（]\s*[一二三四五六七八九十\d]{1,3}\s*[)）]"
+    r"|\d{1,2}\s*[、.](?!\d)|第[一二三四五六七八九十]+部分|注\s*[:：]|备注)"
+)
+HEADING_MAX_CHARS = 40
+TITLE_MAX_CHARS = 24
+PARAGRAPH_MAX_CHARS = 3000
+
+#: a definition (名词解释): nothing in it is a figure of this document.
+DEFINITION_RE = re.compile(
+    r"^\s*(?:\d{1,2}\s*[、.]|[一二三四五六七八九十]+、)?\s*(?!其中)[^，。；:]{1,30}:\s*(?:是指|指|系指|包括|反映|纳入)"
+    r"|是指|系指"
+)
+
+COMPARE_RE = (
+    r"(?:(?:较|比|与|同)\s*(?:上年度?|去年|上一年度?|\d{4}\s*年度?)\s*(?:同期)?\s*"
+    r"(?:预算数?|决算数?|预算安排|的)?\s*(?:相比|比较)?|同比)"
+)
+PREV_YEAR_BEFORE_RE = re.compile(r"(?:上年度?|去年|上一年度?)\s*$")
+#: two-character change verbs count anywhere in the clause; one-character ones only last.
+CHANGE_VERB_RE = re.compile(r"增加|减少|下降|增长|降低|上升|节约|压减|缩减")
+CHANGE_VERB_END_RE = re.compile(r"(?:增加|减少|下降|增长|降低|上升|节约|压减|缩减|减|增|降)\s*了?\s*$")
+NEGATIVE_VERBS = ("减", "降", "节约", "压减", "缩减")
+
+GAP_WORDS = (
+    "约为", "约", "为", "是", "共计", "共", "合计", "总计", "总额", "总数", "金额", "计",
+    "预算数", "决算数", "预算", "决算", "支出", "安排", "财政拨款", "拨款", "全年", "本年度",
+    "本年", "当年", "年度", "的", "达到", "达", "数", "项目", "资金", "经费", "费用", "规模",
+    "累计", "实际", "已", "调整后", "执行数",
+)
+_GAP = "|".join(sorted(map(re.escape, GAP_WORDS), key=len, reverse=True))
+_PUNCT = r"[\s:()“”\"'‘’]"
+_VERB = r"(?:增加|减少|下降|增长|降低|上升|节约|压减|缩减|减|增|降)\s*了?"
+GAP_RE = {
+    "level": re.compile(rf"(?:{_GAP}|{_PUNCT})*"),
+    "change": re.compile(rf"(?:{_GAP}|{_PUNCT}|{COMPARE_RE}|{_VERB})*"),
+    "prev": re.compile(rf"(?:{_GAP}|{_PUNCT}|{COMPARE_RE})*"),
+}
+#: words that name no item: a clause made only of these has no label of its own.
+NOISE_RE = re.compile(
+    rf"{COMPARE_RE}|{_VERB}|{_GAP}|{_PUNCT}|[，,、]"
+    r"|^\s*(?:\(?\d{1,2}\)|\d{1,2}[、.]|[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\))"
+    r"|款项|上述资金|该项资金|其中|主要包括|包括|主要为|分别为|分别是|本单位|我单位|本部门|我部门"
+    r"|单位|部门|本中心|我中心|\d{4}\s*年度?|截至|截止|年末|年底|以及|和|及|与|主要|用于|分别|合并"
+)
+PREV_ONLY_RE = re.compile(
+    rf"\s*(?:其中\s*:?\s*)?(?:{COMPARE_RE}|(?:上年度?|去年)\s*(?:预算数?|决算数?)?\s*(?:为|是)?)\s*"
+)
+
+ZERO_CHANGE_RE = re.compile(
+    r"(?:与|和|同|较|比)\s*上年度?[^，。；]{0,25}?(?:持平|相同|一致|相等|不变)|无增减(?:变化|变动)?"
+    r"|没有变化|未发生变化|持平"
+)
+NONE_RE = re.compile(r"(?:无|未安排|未发生|没有|未列支|不涉及)[^，。；:\d]{0,8}?")
+BOTH_YEARS_RE = re.compile(
+    r"上年度?\s*(?:及|和|以及|与|、)\s*本年度?|本年度?\s*(?:及|和|以及|与|、)\s*上年度?|两年均|上年和今年"
+)
+REASON_RE = re.compile(
+    r"(?:主要原因(?:是|为)?\s*:?|原因(?:是|为)\s*:?|原因:|主要是由于|主要是因为|主要由于|主要因为|主要是)"
+    r"[^。；]*"
+)
+
+ACTUAL_RE = re.compile(r"实际|完成|实现|截至|截止|已|共有")
+TARGET_RE = re.compile(r"目标|指标|计划|预计|力争|任务|设置|预期|年初")
+RESIDENT_RE = re.compile(r"居民")
+VEHICLE_PURCHASE_RE = re.compile(r"购置|购买|新增|更新|采购")
+
+_NOT_PART = r"(?<![本目员用般共金营户性助业他款])"
+_YEAR = r"(?<![上去])(?:本|当)?年度?"
+_QUOTE = r"[“\"'‘]?"
+_UNQUOTE = r"[”\"'’]?"
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A name for an amount: the words, the fact names (bases) they give, the measure."""
+
+    bases: tuple[str, ...]
+    pattern: re.Pattern[str]
+    measure: str = MONEY
+    qualifier: str = ""
+    reject: tuple[str, ...] = ()
+    strict: bool = False  # only filler may stand before it in the clause ("劳务派遣人员经费" is not 人员经费)
+
+
+def _label(
+    bases: str, pattern: str, measure: str = MONEY, qualifier: str = "", reject: str = "", strict: bool = False
+) -> Label:
+    return Label(tuple(bases.split()), re.compile(pattern), measure, qualifier, tuple(reject.split()), strict)
+
+
+#: label words → base fact names. The label that ends nearest the number wins (ties: longest).
+LABELS: tuple[Label, ...] = (
+    _label("revenue_grand_total expenditure_grand_total", r"收入\s*(?:和|、|与|及)?\s*支出(?:总计)?\s*(?:均|各)|收、?支总计(?:均|各)?"),
+    _label("revenue_grand_total", r"收入总计"),
+    _label("revenue_grand_total", r"财政拨款收入总计", qualifier="fiscal"),
+    _label("expenditure_grand_total", r"支出总计"),
+    _label("expenditure_grand_total", r"财政拨款支出总计", qualifier="fiscal"),
+    _label("revenue_total", rf"{_YEAR}(?:单位|部门)?(?:预算)?收入(?:合计|总额)?|{_NOT_PART}预算收入|{_NOT_PART}收入合计|{_NOT_PART}收入预算"),
+    _label("revenue_total", rf"{_YEAR}(?:一般公共预算)?(?:财政)?拨款收入(?:合计)?", qualifier="fiscal"),
+    _label(
+        "expenditure_total",
+        rf"{_YEAR}(?:单位|部门)?(?:预算)?支出(?:合计|预算)?|{_NOT_PART}预算支出|{_NOT_PART}支出合计"
+        rf"|(?:单位|部门){_NOT_PART}支出预算|收支安排|收支预算(?:总额)?",
+    ),
+    _label("expenditure_total", rf"{_YEAR}(?:一般公共预算)?(?:财政)?拨款支出(?:合计)?|{_YEAR}一般公共预算支出", qualifier="fiscal"),
+    _label("carryover_in", r"上年结转(?:和结余|结余)?|年初(?:财政拨款)?结转(?:和|及)?结余"),
+    _label("basic_expenditure", r"基本支出", strict=True),
+    _label("project_expenditure", r"项目支出", strict=True),
+    _label("personnel_expenditure", r"人员经费(?:支出)?", strict=True),
+    _label("public_expenditure", r"(?:日常)?公用经费(?:支出)?", strict=True),
+    _label("three_public_total", rf"{_QUOTE}三公{_UNQUOTE}\s*经费"),
+    _label("three_public_abroad", r"因公出国\s*(?:\(\s*境\s*\))?\s*(?:费用?|经费|支出)"),
+    _label("three_public_vehicle", r"公务用?车(?:辆)?购置(?:费)?\s*(?:及|和|与|、)\s*运(?:行|维|营)(?:维护)?(?:费用?)?"),
+    _label("three_public_vehicle_purchase", r"公务用?车(?:辆)?购置(?:费用?|支出)?"),
+    _label("three_public_vehicle_operation", r"公务用?车(?:辆)?运(?:行|维|营)(?:维护|维修)?(?:费用?|支出)?"),
+    _label("three_public_reception", r"公务接待(?:费用?|支出)?"),
+    _label("org_running_cost", r"机关运行(?:经)?费|(?<![车务用])运行经费"),
+    _label("procurement_total", r"政府采购(?:预算|支出|计划|资金)?(?:总额|总计|合计|金额|规模)?"),
+    _label("fixed_assets_total", r"固定资产(?:原值|总值|总额|金额|价值|账面(?:原值|价值|净值))?"),
+    _label("fixed_assets_purchase", r"(?:拟|计划)?(?:安排)?(?:购置|购买|新增|采购)固定资产(?:总额|金额|总值)?|固定资产购置"),
+    _label(
+        "resident_subsidy",
+        r"(?:城乡)?居民(?:基本)?(?:医疗保险|医保|医疗)?[^，。；、:\d]{0,14}?(?:补助|配套)",
+        reject="代办 职工 大病 缴费 参保 经办 人均",
+    ),
+    _label("medical_assistance", r"医疗救助(?:补助)?(?:资金|经费|支出)?"),
+    _label("vehicles", r"(?:共有|拥有|现有|实有|保有)[^，。；\d]{0,8}?车辆|车辆(?:保有量|总数|数量?)|保有量", VEHICLES),
+    _label("insured_residents", r"参保(?:人数|人员数|人口数?)", PERSONS, reject="职工"),
+)
+
+#: base name → its change / prior-year fact name.
+CHANGE_OF: dict[str, str] = {
+    "revenue_total": "revenue_total_change",
+    "revenue_grand_total": "revenue_total_change",
+    "expenditure_total": "expenditure_total_change",
+    "expenditure_grand_total": "expenditure_total_change",
+    "basic_expenditure": "basic_expenditure_change",
+    "project_expenditure": "project_expenditure_change",
+}
+PREV_OF: dict[str, str] = {
+    "revenue_total": "revenue_total_prev",
+    "expenditure_total": "expenditure_total_prev",
+}
+THREE_PUBLIC_PARTS: tuple[str, ...] = (
+    "three_public_abroad",
+    "three_public_vehicle",
+    "three_public_vehicle_purchase",
+    "three_public_vehicle_operation",
+    "three_public_reception",
+)
+for _base in ("three_public_total", *THREE_PUBLIC_PARTS):
+    CHANGE_OF[_base] = f"{_base}_change"
+    PREV_OF[_base] = f"{_base}_prev"
+#: items that may be scoped to fiscal appropriations (财政拨款基本支出 …); “三公” always is.
+FISCAL_SCOPED: frozenset[str] = frozenset(
+    {"revenue_total", "revenue_grand_total", "expenditure_total", "expenditure_grand_total",
+     "basic_expenditure", "project_expenditure", "personnel_expenditure", "public_expenditure"}
+)
+#: items a 无… statement may set to 0 (stated_zero).
+NONE_ITEMS: frozenset[str] = frozenset({"three_public_total", *THREE_PUBLIC_PARTS, "org_running_cost", "procurement_total"})
+SENTENCE_MAX_CHARS = 300
+
+
+# ---------------------------------------------------------------------------------------
+# Segments: paragraphs of prose and cells of tables, with a line number for each character
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of text read as prose, with the source line of each character."""
+
+    text: str
+    line_nos: tuple[int, ...]
+
+    def line_at(self, index: int) -> int:
+        """Source line of the character at ``index`` (clamped to the segment)."""
+        if not self.line_nos:
+            return 0
+        return self.line_nos[min(max(index, 0), len(self.line_nos) - 1)]
+
+
+def _is_heading(text: str) -> bool:
+    """A title: a short enumerated line without sentence punctuation (``三、机关运行经费安排情况``),
+    or any short line without any (``部门政府采购预算``, ``473 元氏县医疗保障局``)."""
+    if re.search(r"[，。；,、]", text):
+        return False
+    return len(text) <= TITLE_MAX_CHARS or (bool(ITEM_START_RE.match(text)) and len(text) <= HEADING_MAX_CHARS)
+
+
+def _join(parts: Sequence[tuple[str, int]]) -> Segment:
+    text = "".join(t for t, _ in parts)
+    nos = tuple(no for t, no in parts for _ in t)
+    return Segment(text, nos)
+
+
+def build_segments(lines: Iterable[Line]) -> list[Segment]:
+    """Prose paragraphs (wrapped lines joined) and table cells, in document order.
+
+    A prose line is joined with the next non-blank prose line unless it ends a sentence,
+    is a heading, or the next line starts a new item. Each cell of a tab-separated line is
+    its own segment.
+    """
+    segments: list[Segment] = []
+    buf: list[tuple[str, int]] = []
+
+    def flush() -> None:
+        if buf:
+            segments.append(_join(buf))
+            buf.clear()
+
+    for line in lines:
+        if "\t" in line.text:
+            flush()
+            segments.extend(Segment(cell.strip(), (line.no,) * len(cell.strip())) for cell in line.text.split("\t") if cell.strip())
+            continue
+        text = line.text.strip()
+        if not text:
+            continue
+        if buf and ITEM_START_RE.match(text):
+            flush()
+        buf.append((text, line.no))
+        if LINE_END_RE.search(text) or _is_heading(text) or sum(len(t) for t, _ in buf) > PARAGRAPH_MAX_CHARS:
+            flush()
+    flush()
+    return segments
+
+
+def _spans(text: str, ends: str, start: int = 0, stop: int | None = None) -> list[tuple[int, int]]:
+    """Split ``text[start:stop]`` after each character in ``ends``; spans keep the delimiter."""
+    stop = len(text) if stop is None else stop
+    spans, begin = [], start
+    for i in range(start, stop):
+        if text[i] in ends:
+            spans.append((begin, i + 1))
+            begin = i + 1
+    if begin < stop:
+        spans.append((begin, stop))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+# ---------------------------------------------------------------------------------------
+# Reading one amount
+
+
+@dataclass(frozen=True, slots=True)
+class _Amount:
+    start: int
+    num_start: int
+    end: int
+    original: str
+    unit: str
+    value: Decimal
+    measure: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    label: Label
+    start: int
+    end: int
+
+
+def _amounts(text: str) -> list[_Amount]:
+    """Every ``number + unit`` in ``text``, with the value in 万元 / persons / vehicles."""
+    found = []
+    for m in AMOUNT_RE.finditer(text):
+        unit = re.sub(r"\s", "", m.group("unit"))
+        number = Decimal(m.group("num").replace(",", ""))
+        factor = UNIT_FACTOR.get(unit)
+        value = number * factor if factor is not None else number
+        found.append(_Amount(m.start(), m.start("num"), m.end(), m.group(0), unit, value, UNIT_MEASURE[unit]))
+    return found
+
+
+def _is_threshold(text: str, amount: _Amount) -> bool:
+    return bool(THRESHOLD_BEFORE_RE.search(text[: amount.num_start]) or THRESHOLD_AFTER_RE.match(text[amount.end :]))
+
+
+def _find_label(ctx: str, measure: str | None, gap: re.Pattern[str] | None) -> _Hit | None:
+    """The label nearest the end of ``ctx`` for ``measure``; with ``gap``, only filler may follow it."""
+    best: _Hit | None = None
+    for label in LABELS:
+        if label.measure != measure:
+            continue
+        for m in label.pattern.finditer(ctx):
+            if any(word in m.group(0) for word in label.reject):
+                continue
+            if gap is not None and not gap.fullmatch(ctx[m.end() :]):
+                continue
+            if label.strict and _has_own_words(ctx[: m.start()]):
+                continue
+            hit = _Hit(label, m.start(), m.end())
+            if best is None or (hit.end, hit.end - hit.start) > (best.end, best.end - best.start):
+                best = hit
+    return best
+
+
+def _has_own_words(ctx: str) -> bool:
+    """True when ``ctx`` names some item (words beyond filler, comparison and verbs)."""
+    return bool(NOISE_RE.sub("", ctx).strip())
+
+
+def _qualifier(hit: _Hit, ctx: str) -> str:
+    if hit.label.qualifier:
+        return hit.label.qualifier
+    if not set(hit.label.bases) & FISCAL_SCOPED:
+        return ""
+    return "fiscal" if re.search(r"(?:财政拨款|一般公共预算拨款)\s*$", ctx[: hit.start]) else ""
+
+
+def _join_qualifiers(*parts: str) -> str:
+    seen: list[str] = []
+    for part in parts:
+        for q in part.split(","):
+            if q and q not in seen:
+                seen.append(q)
+    return ",".join(seen)
+
+
+def _change_sign(ctx: str) -> int:
+    verbs = CHANGE_VERB_END_RE.search(ctx) or list(CHANGE_VERB_RE.finditer(ctx))[-1]
+    return -1 if any(v in verbs.group(0) for v in NEGATIVE_VERBS) else 1
+
+
+def _kind(ctx_near: str) -> str:
+    """"change" (a verb of change precedes), "prev" (only a prior-year marker), or "level"."""
+    if CHANGE_VERB_END_RE.search(ctx_near) or CHANGE_VERB_RE.search(ctx_near):
+        return "change"
+    if PREV_ONLY_RE.fullmatch(ctx_near):
+        return "prev"
+    return "level"
+
+
+def _insured_qualifier(ctx_near: str, ctx_wide: str, line_text: str) -> str:
+    for text in (ctx_near, ctx_wide, line_text):
+        actual, target = bool(ACTUAL_RE.search(text)), bool(TARGET_RE.search(text))
+        if actual != target:
+            return "actual" if actual else "target"
+        if actual:
+            return "target"
+    return ""
+
+
+# ---------------------------------------------------------------------------------------
+# Reading one sentence
+
+
+@dataclass(slots=True)
+class _Clause:
+    """Subject tracking inside one ；-clause."""
+
+    subject: str | None = None
+    head: str | None = None
+    head_end: int = 0
+    last_foreign: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    segment: Segment
+    sentence: tuple[int, int]
+    line_texts: dict[int, str]
+
+
+def _evidence(ctx: _Context, at: int) -> str:
+    a, b = ctx.sentence
+    text = ctx.segment.text[a:b].strip()
+    if len(text) <= SENTENCE_MAX_CHARS:
+        return text
+    offset = max(0, min(at - a - SENTENCE_MAX_CHARS // 2, len(text) - SENTENCE_MAX_CHARS))
+    return text[offset : offset + SENTENCE_MAX_CHARS]
+
+
+def _fact(ctx: _Context, name: str, amount: _Amount, sign: int = 1, qualifier: str = "") -> Fact:
+    value = float(amount.value) * sign
+    return Fact(
+        name=name,
+        value=value + 0.0,  # no -0.0
+        unit=amount.unit,
+        original=amount.original,
+        line_no=ctx.segment.line_at(amount.num_start),
+        sentence=_evidence(ctx, amount.num_start),
+        qualifier=qualifier,
+    )
+
+
+def _statement(ctx: _Context, name: str, at: int, original: str, qualifier: str = "stated_zero") -> Fact:
+    return Fact(name, 0.0, "", original, ctx.segment.line_at(at), _evidence(ctx, at), qualifier)
+
+
+def _read_amount(text: str, amount: _Amount, near: int, wide: int, clause: _Clause, ctx: _Context) -> list[Fact]:
+    """Facts for one amount; updates the clause subject."""
+    ctx_near, ctx_wide = text[near : amount.start], text[wide : amount.start]
+    kind = _kind(ctx_near)
+    hit = _find_label(ctx_near, amount.measure, GAP_RE[kind])
+    if hit is None and kind == "level" and not _has_own_words(ctx_near):
+        hit = _find_label(ctx_wide, amount.measure, None)
+        if hit is not None:
+            near, ctx_near = wide, ctx_wide
+    if hit is not None and PREV_YEAR_BEFORE_RE.search(ctx_near[: hit.start]) and kind == "level":
+        kind = "prev"
+    if hit is None:
+        return _read_unlabelled(text, amount, kind, ctx_near, clause, ctx)
+
+    qualifier = _qualifier(hit, ctx_near)
+    facts = []
+    for base in hit.label.bases:
+        if base == "vehicles" and VEHICLE_PURCHASE_RE.search(ctx_near):
+            continue
+        if base == "insured_residents":
+            if not RESIDENT_RE.search(text[: amount.start]):
+                continue
+            qualifier = _insured_qualifier(ctx_near, ctx_wide, ctx.line_texts.get(ctx.segment.line_at(amount.num_start), ""))
+        facts.extend(_reading(base, kind, amount, ctx_near, qualifier, ctx))
+    if kind != "prev":
+        _set_subject(clause, hit.label.bases[-1], near)
+    return facts
+
+
+def _reading(base: str, kind: str, amount: _Amount, ctx_near: str, qualifier: str, ctx: _Context) -> list[Fact]:
+    """The fact a labelled amount gives for ``base``: the level, its change, or its prior-year value."""
+    if kind == "level":
+        return [_fact(ctx, base, amount, 1, qualifier)]
+    if kind == "change" and base in CHANGE_OF:
+        grand = "grand_total" if base.endswith("grand_total") else ""
+        return [_fact(ctx, CHANGE_OF[base], amount, _change_sign(ctx_near), _join_qualifiers(qualifier, grand))]
+    if kind == "prev" and base in PREV_OF:
+        return [_fact(ctx, PREV_OF[base], amount, 1, qualifier)]
+    return []
+
+
+def _read_unlabelled(text: str, amount: _Amount, kind: str, ctx_near: str, clause: _Clause, ctx: _Context) -> list[Fact]:
+    """An amount without a label of its own refers to the clause subject (or names a foreign item)."""
+    if _has_own_words(ctx_near):
+        clause.last_foreign = True
+        return []
+    if amount.measure != MONEY:
+        return []
+    subject = clause.subject
+    if clause.last_foreign:
+        between = text[clause.head_end : amount.start]
+        subject = clause.head if (kind == "change" and "其中" in between) else None
+    if subject is None:
+        return []
+    return _reading(subject, kind, amount, ctx_near, "", ctx)
+
+
+def _set_subject(clause: _Clause, base: str, at: int) -> None:
+    clause.subject, clause.last_foreign = base, False
+    if clause.head is None:
+        clause.head, clause.head_end = base, at
+
+
+def _subject_before(text: str, start: int, pos: int, trace: Sequence[tuple[int, str | None]]) -> str | None:
+    """The item a statement at ``pos`` is about: a label just before it, else the clause subject."""
+    last_amount_end = max((end for end, _ in trace if end <= pos), default=start)
+    hit = _find_label(text[max(start, last_amount_end) : pos], MONEY, None)
+    if hit is not None:
+        return hit.label.bases[-1]
+    subjects = [subject for end, subject in trace if end <= pos]
+    return subjects[-1] if subjects else None
+
+
+def _zero_changes(text: str, clause_span: tuple[int, int], trace: Sequence[tuple[int, str | None]], ctx: _Context) -> list[Fact]:
+    """``与上年持平`` / ``无增减变化`` → change 0 of the item it is about."""
+    facts = []
+    a, b = clause_span
+    for m in ZERO_CHANGE_RE.finditer(text, a, b):
+        subject = _subject_before(text, a, m.start(), trace)
+        if subject in CHANGE_OF:
+            facts.append(_statement(ctx, CHANGE_OF[subject], m.start(), m.group(0)))
+    return facts
+
+
+def _none_statements(text: str, clause_span: tuple[int, int], ctx: _Context) -> list[Fact]:
+    """``无机关运行经费`` / ``本单位当年无政府采购预算`` / ``上年及本年度…无“三公”经费`` → 0."""
+    facts = []
+    a, b = clause_span
+    for m in NONE_RE.finditer(text, a, b):
+        window = text[m.end() : min(b, m.end() + 16)]
+        hit = _find_label(window, MONEY, None)
+        if hit is None or hit.start != 0:
+            continue
+        base = hit.label.bases[-1]
+        if base not in NONE_ITEMS:
+            continue
+        original = text[m.start() : m.end() + hit.end]
+        names = [base, *(THREE_PUBLIC_PARTS if base == "three_public_total" else ())]
+        both_years = BOTH_YEARS_RE.search(text, a, m.end() + hit.end) is not None
+        for name in names:
+            facts.append(_statement(ctx, name, m.start(), original))
+            if both_years and name in PREV_OF:
+                facts.append(_statement(ctx, PREV_OF[name], m.start(), original))
+    return facts
+
+
+def _reasons(text: str, clause_span: tuple[int, int], trace: Sequence[tuple[int, str | None]], ctx: _Context, about_total: bool) -> list[Fact]:
+    """The stated reason for the change of the “三公” total (a text fact)."""
+    a, b = clause_span
+    for m in REASON_RE.finditer(text, a, b):
+        reason = m.group(0).strip().rstrip("，,")
+        subjects = [s for end, s in trace if end <= m.start()]
+        if (subjects and subjects[-1] == "three_public_total" and about_total) or re.search(r"三公", reason):
+            line_no = ctx.segment.line_at(m.start())
+            return [Fact("three_public_change_reason", None, "", reason, line_no, _evidence(ctx, m.start()), "", reason)]
+    return []
+
+
+def _read_sentence(ctx: _Context) -> list[Fact]:
+    """All facts of one sentence: amounts first, then statements without a figure."""
+    text = ctx.segment.text
+    s_start, s_end = ctx.sentence
+    if DEFINITION_RE.search(text[s_start:s_end]):
+        return []
+    amount_facts: list[Fact] = []
+    statement_facts: list[Fact] = []
+    reason_clauses: list[tuple[tuple[int, int], list[tuple[int, str | None]]]] = []
+    for clause_span in _spans(text, CLAUSE_END, s_start, s_end):
+        clause, trace, prev_end = _Clause(), [], clause_span[0]
+        for amount in (x for x in _amounts(text) if clause_span[0] <= x.start < clause_span[1]):
+            if not _is_threshold(text, amount) and amount.measure is not None:
+                near = max(prev_end, _last_delimiter(text, clause_span[0], amount.start))
+                amount_facts.extend(_read_amount(text, amount, near, prev_end, clause, ctx))
+            prev_end = amount.end
+            trace.append((amount.end, clause.subject))
+        statement_facts.extend(_zero_changes(text, clause_span, trace, ctx))
+        statement_facts.extend(_none_statements(text, clause_span, ctx))
+        reason_clauses.append((clause_span, trace))
+    facts = amount_facts + statement_facts
+    about_total = any(f.name == "three_public_total_change" for f in facts)
+    for clause_span, trace in reason_clauses:
+        reason = _reasons(text, clause_span, trace, ctx, about_total)
+        if reason:
+            facts.extend(reason)
+            break
+    return facts
+
+
+def _last_delimiter(text: str, start: int, pos: int) -> int:
+    """Index just after the last clause delimiter in ``text[start:pos]`` (or ``start``)."""
+    for i in range(pos - 1, start - 1, -1):
+        if text[i] in NEAR_DELIMITERS:
+            return i + 1
+    return start
+
+
+def _dedupe(facts: Iterable[Fact]) -> list[Fact]:
+    """One fact per (name, sentence, value): the first reading (a figure before a statement)."""
+    seen: set[tuple[str, str, float | None, str | None]] = set()
+    kept = []
+    for fact in facts:
+        key = (fact.name, fact.sentence, fact.value, fact.text)
+        if key not in seen:
+            seen.add(key)
+            kept.append(fact)
+    return kept
+
+
+def extract_facts(lines: Sequence[Line]) -> list[Fact]:
+    """Narrative facts of one document, in document order.
+
+    Args:
+        lines: the document's normalised lines (:func:`budgetlib.read.load_lines`).
+
+    Returns:
+        Every reading found, each with its sentence and source line; several readings of
+        one indicator are all kept.
+    """
+    line_texts = {line.no: line.text for line in lines}
+    facts: list[Fact] = []
+    for segment in build_segments(lines):
+        for sentence in _spans(segment.text, SENTENCE_END):
+            facts.extend(_read_sentence(_Context(segment, sentence, line_texts)))
+    return _dedupe(facts)

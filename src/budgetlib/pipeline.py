@@ -1,0 +1,194 @@
+"""Pipeline: input files → validated output tables, one document at a time.
+
+Takes paths (files and/or folders) and gives the published tables — ``documents``,
+``tables``, ``line_items``, ``facts``, ``indicators``, ``indicator_sources`` and ``errors`` —
+as polars frames validated by :mod:`budgetlib.schemas`, and writes them (Parquet, plus
+``indicators.csv`` and ``errors.csv``) atomically.
+
+Data flows one way: bytes → :mod:`read` → :mod:`tables` / :mod:`narrative` / :mod:`metadata`
+→ :mod:`indicators`. A file that cannot be read, or is not a disclosure, becomes one row of
+``errors`` (file, stage, reason) and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from budgetlib import indicators as ind
+from budgetlib import schemas
+from budgetlib.metadata import extract_metadata, is_disclosure
+from budgetlib.narrative import extract_facts
+from budgetlib.read import DecodeError, load_lines, to_rows
+from budgetlib.tables import find_tables, line_items
+
+__all__ = ["IngestError", "DocumentResult", "Outputs", "discover", "process_bytes", "ingest", "write_outputs"]
+
+OUTPUT_TABLES = ("documents", "tables", "line_items", "facts", "indicators", "indicator_sources", "errors")
+
+
+class IngestError(Exception):
+    """A file that cannot be ingested; ``stage`` says where it failed."""
+
+    def __init__(self, stage: str, message: str) -> None:
+        super().__init__(message)
+        self.stage = stage
+        self.message = message
+
+
+@dataclass(slots=True)
+class DocumentResult:
+    """Everything read from one document, as rows of the published tables."""
+
+    document: dict[str, object]
+    tables: list[dict[str, object]] = field(default_factory=list)
+    line_items: list[dict[str, object]] = field(default_factory=list)
+    facts: list[dict[str, object]] = field(default_factory=list)
+    indicators: dict[str, object] = field(default_factory=dict)
+    indicator_sources: list[dict[str, object]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Outputs:
+    """The validated output frames of a batch."""
+
+    frames: dict[str, pl.DataFrame]
+
+    @property
+    def errors(self) -> pl.DataFrame:
+        return self.frames["errors"]
+
+
+def discover(paths: Iterable[Path | str]) -> list[Path]:
+    """Files named, and every file below folders named (hidden files skipped), sorted."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found.extend(f for f in p.rglob("*") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts))
+        else:
+            found.append(p)
+    return sorted(set(found), key=lambda f: (f.name, str(f)))
+
+
+def _default_unit(units: Iterable[str | None]) -> str:
+    declared = Counter(u for u in units if u)
+    return declared.most_common(1)[0][0] if declared else "万元"
+
+
+def process_bytes(data: bytes, source_file: str) -> DocumentResult:
+    """Read one document's bytes (pure: no I/O). Raises :class:`IngestError`."""
+    if not data.strip():
+        raise IngestError("read", "the file is empty")
+    try:
+        lines, encoding = load_lines(data)
+    except DecodeError as exc:
+        raise IngestError("read", str(exc)) from exc
+    rows = to_rows(lines)
+    found = find_tables(rows)
+    if not found and not is_disclosure(lines):
+        raise IngestError("recognise", "not a budget or final-accounts disclosure: no standard table and no disclosure title found")
+    meta = extract_metadata(lines)
+    sha = hashlib.sha256(data).hexdigest()
+    doc_id = sha[:16]
+    base = {"doc_id": doc_id, "source_file": source_file}
+    default_unit = _default_unit(t.unit for t in found)
+
+    result = DocumentResult(document={})
+    all_items = []
+    for table in found:
+        items = line_items(table, meta.doc_kind, default_unit)
+        all_items.extend(items)
+        result.tables.append({
+            **base, "table_id": table.table_id, "table_name_zh": table.spec.name_zh, "table_title": table.title,
+            "title_line": table.title_line, "last_line": table.last_line, "table_unit": table.unit,
+            "unit_line": table.unit_line, "continued": table.continued, "n_rows": len(table.rows),
+            "is_empty": not any(i.value is not None for i in items),
+            "notes": "\n".join(" ".join(c for c in n.cells if c.strip()) for n in table.notes) or None,
+        })
+        result.line_items.extend({**base, **asdict(i)} for i in items)
+    facts = extract_facts(lines)
+    result.facts = [
+        {**base, "fact_name": f.name, "value": f.value, "unit": f.unit, "original": f.original, "line_no": f.line_no,
+         "sentence": f.sentence, "qualifier": f.qualifier or None, "text": f.text}
+        for f in facts
+    ]
+    values, sources = ind.compute(all_items, facts)
+    meta_row = {"unit_name": meta.unit_name, "province": meta.province, "city": meta.city, "county": meta.county,
+                "adcode": meta.adcode, "doc_kind": meta.doc_kind, "year": meta.year}
+    result.indicators = {**base, **meta_row, **values}
+    result.indicator_sources = [
+        {**base, "indicator": r.indicator, "value": r.value, "source_kind": r.source_kind, "source_ref": r.source_ref,
+         "line_no": r.line_no, "original": r.original, "chosen": chosen, "agreeing": agreeing}
+        for r, chosen, agreeing in sources
+    ]
+    result.document = {
+        **base, "source_sha256": sha, "encoding": encoding, **meta_row, "n_lines": len(lines),
+        "n_tables": len(found), "n_line_items": len(all_items), "n_facts": len(facts),
+    }
+    return result
+
+
+def _iter_results(files: Iterable[Path]) -> Iterator[tuple[Path, DocumentResult | IngestError]]:
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            yield path, IngestError("read", f"cannot open the file: {exc.strerror or exc}")
+            continue
+        try:
+            yield path, process_bytes(data, path.name)
+        except IngestError as exc:
+            yield path, exc
+        except Exception as exc:  # one bad document never stops a batch
+            yield path, IngestError("parse", f"unexpected {type(exc).__name__}: {exc}")
+
+
+def ingest(paths: Iterable[Path | str]) -> Outputs:
+    """Ingest every file found under ``paths``; bad files become rows of ``errors``."""
+    rows: dict[str, list[dict[str, object]]] = {name: [] for name in OUTPUT_TABLES}
+    for path, result in _iter_results(discover(paths)):
+        if isinstance(result, IngestError):
+            rows["errors"].append({"source_file": path.name, "stage": result.stage, "message": result.message})
+            continue
+        rows["documents"].append(result.document)
+        rows["tables"].extend(result.tables)
+        rows["line_items"].extend(result.line_items)
+        rows["facts"].extend(result.facts)
+        rows["indicators"].append(result.indicators)
+        rows["indicator_sources"].extend(result.indicator_sources)
+    frames = {name: schemas.validate(name, schemas.frame(name, r)) for name, r in rows.items()}
+    return Outputs(frames)
+
+
+def _atomic_write(path: Path, write: object) -> None:
+    """Write through a temporary file in the same folder, then rename over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))  # type: ignore[operator]
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_outputs(outputs: Outputs, out_dir: Path) -> list[Path]:
+    """Write every table as Parquet, plus indicators.csv and errors.csv; returns the paths."""
+    written = []
+    for name, frame in outputs.frames.items():
+        target = out_dir / f"{name}.parquet"
+        _atomic_write(target, lambda p, f=frame: f.write_parquet(p, statistics=False))
+        written.append(target)
+    for name in ("indicators", "errors"):
+        target = out_dir / f"{name}.csv"
+        _atomic_write(target, lambda p, f=outputs.frames[name]: f.write_csv(p))
+        written.append(target)
+    return written

@@ -1,0 +1,56 @@
+"""Shared fixtures: paths to the sample documents and their hand-read expected values."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "raw"
+SHARED_EXPECTED = ROOT.parent / "shared" / "corpus" / "expected.json"
+LOCAL_EXPECTED = Path(__file__).resolve().parent / "data" / "expected.json"
+
+
+def load_expected() -> dict[str, dict[str, object]]:
+    """Hand-read values (../shared/corpus/expected.json when present, else the committed copy)."""
+    path = SHARED_EXPECTED if SHARED_EXPECTED.exists() else LOCAL_EXPECTED
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def text_samples() -> list[str]:
+    """The text samples in data/raw that have hand-read values."""
+    return sorted(name for name in load_expected() if (RAW / name).exists())
+
+
+def mismatches(expected: dict[str, object], row: dict[str, object], tolerance: float = 0.01) -> list[str]:
+    """Fields of ``row`` that do not match ``expected`` (None = must be blank; list = any of)."""
+    problems = []
+    for field, want in expected.items():
+        if field.startswith("expect_"):
+            continue
+        got = row.get(field)
+        options = want if isinstance(want, list) else [want]
+        if not any(_same(got, option, tolerance) for option in options):
+            problems.append(f"{field}: expected {want!r}, got {got!r}")
+    return problems
+
+
+def _same(got: object, want: object, tolerance: float) -> bool:
+    if want is None:
+        return got is None or got == ""
+    if got is None or got == "":
+        return False
+    if isinstance(want, (int, float)) and not isinstance(want, bool):
+        try:
+            return abs(float(got) - float(want)) <= tolerance + 1e-9  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return False
+    return str(got) == str(want)
+
+
+@pytest.fixture(scope="session")
+def expected() -> dict[str, dict[str, object]]:
+    return load_expected()

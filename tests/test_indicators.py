@@ -1,0 +1,95 @@
+"""Unit tests for budgetlib.indicators: readings, agreement within rounding, derivations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from budgetlib.indicators import Reading, agree, choose, compute
+from budgetlib.tables import LineItem
+
+
+@dataclass(frozen=True)
+class F:
+    name: str
+    value: float | None
+    original: str
+    line_no: int = 1
+    unit: str = "万元"
+    sentence: str = ""
+    qualifier: str = ""
+    text: str | None = None
+
+
+def item(table_id: str, row_key: str, measure: str, value: float, original: str | None = None, code: str | None = None, line: int = 1) -> LineItem:
+    return LineItem(table_id, table_id, 0, 0, row_key, row_key, code, None, None, None, measure, "current", measure,
+                    value, value, original or f"{value}", "万元", False, line)
+
+
+def r(value: float, precision: float = 0.00005, ref: str = "t:x", priority: int = 1) -> Reading:
+    return Reading("x", value, precision, "table", ref, 1, str(value), priority)
+
+
+def test_agreement_is_rounding_only() -> None:
+    assert agree(r(236.8819), r(236.88, 0.005))
+    assert not agree(r(236.8819), r(236.87, 0.005))
+    assert not agree(r(5344.2278), r(5350.2278))
+
+
+def test_majority_of_independent_sources_wins_over_priority() -> None:
+    readings = [r(4882.2128, ref="expenditure:合计", priority=1), r(4882.7128, ref="gpb_expenditure:合计", priority=2),
+                Reading("x", 4882.7128, 0.00005, "narrative", "project@5", 5, "4882.7128万元", 3)]
+    winner, agreeing = choose(readings)
+    assert winner is not None and winner.value == pytest.approx(4882.7128)
+    assert agreeing[readings[0]] == 1 and agreeing[readings[1]] == 2
+
+
+def test_ties_go_to_priority() -> None:
+    readings = [r(1.0, ref="a:x", priority=2), r(2.0, ref="b:x", priority=1)]
+    assert choose(readings)[0].value == 2.0  # type: ignore[union-attr]
+
+
+def test_rows_of_one_table_count_once() -> None:
+    readings = [r(10.0, ref="summary:a"), r(10.0, ref="summary:b"), r(9.0, ref="x:a"), r(9.0, ref="y:a")]
+    assert choose(readings)[0].value == 9.0  # type: ignore[union-attr]
+
+
+def test_nothing_read_is_blank_not_zero() -> None:
+    values, sources = compute([], [])
+    assert values["expenditure_total"] is None and values["vehicles"] is None and values["three_public_total"] is None
+    assert sources == []
+
+
+def test_prior_year_total_from_stated_change() -> None:
+    items = [item("summary", "本年支出合计", "total", 5350.2278, "5350.2278")]
+    facts = [F("expenditure_total_change", -157.0522, "157.0522万元", 9)]
+    values, sources = compute(items, facts)
+    assert values["prev_expenditure_total"] == pytest.approx(5507.28)
+    assert any(s[0].source_kind == "derived" and s[1] for s in sources)
+
+
+def test_three_public_total_from_parts_and_missing_part_from_total() -> None:
+    parts = [F("three_public_abroad", 0, "0万元"), F("three_public_vehicle_purchase", 1, "1万元"),
+             F("three_public_vehicle_operation", 2.5, "2.5万元"), F("three_public_reception", 0.5, "0.5万元")]
+    values, _ = compute([], parts)
+    assert values["three_public_total"] == pytest.approx(4.0)
+    values, _ = compute([], [F("three_public_total", 4, "4万元"), *parts[:1], *parts[2:]])
+    assert values["three_public_vehicle_purchase"] == pytest.approx(1.0)
+
+
+def test_counts_use_the_printed_value_not_wan() -> None:
+    values, _ = compute([item("assets", "车辆(台、辆)", "quantity", 3, "3")], [])
+    assert values["vehicles"] == 3
+
+
+def test_subsidy_by_function_code() -> None:
+    values, _ = compute([item("expenditure", "财政对城乡居民基本医疗保险基金的补助", "total", 4718.7128, code="2101202")], [])
+    assert values["resident_subsidy"] == pytest.approx(4718.7128)
+
+
+def test_actual_insured_residents_beat_a_target() -> None:
+    facts = [F("insured_residents", 146030, "146030人", 1, "人", qualifier="target"),
+             F("insured_residents", 141909, "141909人", 2, "人", qualifier="actual")]
+    values, _ = compute([], facts)
+    assert values["insured_residents"] == 141909

@@ -1,0 +1,105 @@
+"""Pipeline and CLI: bad input gets a clear error, the batch goes on, nothing becomes 0."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from budgetlib.cli import app
+from budgetlib.pipeline import IngestError, discover, ingest, process_bytes
+
+from .conftest import RAW, text_samples
+
+runner = CliRunner()
+
+BAD = {
+    "empty.txt": b"",
+    "blank.txt": b"  \n\n\t\n",
+    "fake.pdf.txt": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj",
+    "binary.txt": bytes(range(256)) * 40,
+    "novel.txt": "从前有座山，山里有座庙，庙里有个老和尚在给小和尚讲故事。\n".encode() * 20,
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_files_raise_a_clear_error(name: str) -> None:
+    with pytest.raises(IngestError) as info:
+        process_bytes(BAD[name], name)
+    assert info.value.message
+    assert info.value.stage in {"read", "recognise", "parse"}
+
+
+def test_a_bad_file_never_stops_the_batch(tmp_path: Path) -> None:
+    good = text_samples()[0]
+    shutil.copy(RAW / good, tmp_path / good)
+    for name, data in BAD.items():
+        (tmp_path / name).write_bytes(data)
+    outputs = ingest([tmp_path])
+    assert outputs.frames["indicators"]["source_file"].to_list() == [good]
+    errors = outputs.errors
+    assert sorted(errors["source_file"].to_list()) == sorted(BAD)
+    assert all(msg for msg in errors["message"].to_list())
+
+
+def test_cli_exit_status_and_stderr(tmp_path: Path) -> None:
+    good = text_samples()[0]
+    shutil.copy(RAW / good, tmp_path / good)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    result = runner.invoke(app, ["ingest", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "empty.txt" in result.stderr and "the file is empty" in result.stderr
+    errors = pl.read_csv(tmp_path / "out" / "errors.csv")
+    assert errors["source_file"].to_list() == ["empty.txt"]
+    ok = runner.invoke(app, ["ingest", str(RAW / good), "--out", str(tmp_path / "out2")])
+    assert ok.exit_code == 0
+
+
+def test_missing_file_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    outputs = ingest([tmp_path / "does-not-exist.txt"])
+    assert outputs.errors["stage"].to_list() == ["read"]
+
+
+def test_undisclosed_figures_are_blank_not_zero() -> None:
+    result = process_bytes((RAW / "xixiang_2024_budget.txt").read_bytes(), "x.txt")
+    assert result.indicators["insured_residents"] is None
+    assert result.indicators["resident_subsidy"] is None
+    assert result.indicators["org_running_cost"] is None
+
+
+def test_reruns_are_byte_identical(tmp_path: Path) -> None:
+    from budgetlib.pipeline import write_outputs
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    write_outputs(ingest([RAW]), a)
+    write_outputs(ingest([RAW]), b)
+    for f in sorted(a.iterdir()):
+        assert f.read_bytes() == (b / f.name).read_bytes(), f.name
+
+
+def test_discover_walks_folders_and_skips_hidden(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_text("x")
+    (tmp_path / ".hidden.txt").write_text("x")
+    (tmp_path / "a.txt").write_text("x")
+    assert [p.name for p in discover([tmp_path])] == ["a.txt", "b.txt"]
+
+
+def test_every_line_item_keeps_its_source_line() -> None:
+    name = "yuanshi_2023_budget.txt"
+    lines = (RAW / name).read_text(encoding="utf-8").splitlines()
+    result = process_bytes((RAW / name).read_bytes(), name)
+    for item in result.line_items:
+        original = str(item["value_original"]).replace(" ", "")
+        assert original in lines[int(item["line_no"]) - 1].replace(" ", ""), item  # type: ignore[arg-type]
+
+
+def test_help_reads_well() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "ingest" in result.output and "dictionary" in result.output
+    result = runner.invoke(app, ["ingest", "--help"])
+    assert result.exit_code == 0 and "--out" in result.output
