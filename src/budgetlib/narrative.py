@@ -145,17 +145,30 @@ AMOUNT_RE = re.compile(
     r"\s*(?P<unit>亿\s*元|万\s*元|元|万人次|人次|万人|人|辆)(?![/／])"
 )
 UNIT_MEASURE: dict[str, str | None] = {
-    "亿元": MONEY, "万元": MONEY, "元": MONEY, "万人": PERSONS, "人": PERSONS,
-    "辆": VEHICLES, "万人次": None, "人次": None,
+    "亿元": MONEY,
+    "万元": MONEY,
+    "元": MONEY,
+    "万人": PERSONS,
+    "人": PERSONS,
+    "辆": VEHICLES,
+    "万人次": None,
+    "人次": None,
 }
 UNIT_FACTOR: dict[str, Decimal] = {
-    "亿元": Decimal(10000), "万元": Decimal(1), "元": Decimal("0.0001"),
-    "万人": Decimal(10000), "人": Decimal(1), "辆": Decimal(1),
+    "亿元": Decimal(10000),
+    "万元": Decimal(1),
+    "元": Decimal("0.0001"),
+    "万人": Decimal(10000),
+    "人": Decimal(1),
+    "辆": Decimal(1),
 }
 
 #: an amount that is a threshold of a performance indicator, not a figure.
-THRESHOLD_BEFORE_RE = re.compile(r"(?:[≥≤<>=≦≧＞＜]|不低于|不少于|不超过|不高于|不大于|不小于|大于|小于|低于|高于|超过)\s*$")
+THRESHOLD_BEFORE_RE = re.compile(
+    r"(?:[≥≤<>=≦≧＞＜]|不低于|不少于|不超过|不高于|不大于|不小于|大于|小于|低于|高于|超过)\s*$"
+)
 THRESHOLD_AFTER_RE = re.compile(r"^\s*(?:及以上|以上|以下|以内|及以下)")
+THRESHOLD_WINDOW = 8
 
 SENTENCE_END = "。！？!?"
 CLAUSE_END = "；;"
@@ -184,14 +197,51 @@ COMPARE_RE = (
 PREV_YEAR_BEFORE_RE = re.compile(r"(?:上年度?|去年|上一年度?)\s*$")
 #: two-character change verbs count anywhere in the clause; one-character ones only last.
 CHANGE_VERB_RE = re.compile(r"增加|减少|下降|增长|降低|上升|节约|压减|缩减")
-CHANGE_VERB_END_RE = re.compile(r"(?:增加|减少|下降|增长|降低|上升|节约|压减|缩减|减|增|降)\s*了?\s*$")
+CHANGE_VERB_END_RE = re.compile(
+    r"(?:增加|减少|下降|增长|降低|上升|节约|压减|缩减|减|增|降)\s*了?\s*$"
+)
 NEGATIVE_VERBS = ("减", "降", "节约", "压减", "缩减")
 
 GAP_WORDS = (
-    "约为", "约", "为", "是", "共计", "共", "合计", "总计", "总额", "总数", "金额", "计",
-    "预算数", "决算数", "预算", "决算", "支出", "安排", "财政拨款", "拨款", "全年", "本年度",
-    "本年", "当年", "年度", "的", "达到", "达", "数", "项目", "资金", "经费", "费用", "规模",
-    "累计", "实际", "已", "调整后", "执行数",
+    "约为",
+    "约",
+    "为",
+    "是",
+    "共计",
+    "共",
+    "合计",
+    "总计",
+    "总额",
+    "总数",
+    "金额",
+    "计",
+    "预算数",
+    "决算数",
+    "预算",
+    "决算",
+    "支出",
+    "安排",
+    "财政拨款",
+    "拨款",
+    "全年",
+    "本年度",
+    "本年",
+    "当年",
+    "年度",
+    "的",
+    "达到",
+    "达",
+    "数",
+    "项目",
+    "资金",
+    "经费",
+    "费用",
+    "规模",
+    "累计",
+    "实际",
+    "已",
+    "调整后",
+    "执行数",
 )
 _GAP = "|".join(sorted(map(re.escape, GAP_WORDS), key=len, reverse=True))
 _PUNCT = r"[\s:()“”\"'‘’]"
@@ -228,9 +278,10 @@ REASON_RE = re.compile(
 ACTUAL_RE = re.compile(r"实际|完成|实现|截至|截止|已|共有")
 TARGET_RE = re.compile(r"目标|指标|计划|预计|力争|任务|设置|预期|年初")
 RESIDENT_RE = re.compile(r"居民")
+EMPLOYEE_RE = re.compile(r"职工")
 VEHICLE_PURCHASE_RE = re.compile(r"购置|购买|新增|更新|采购")
 
-_NOT_PART = r"(?<![本目员用般共金营户性助业他款])"
+_NOT_PART = r"(?<![本目员用般共金营户性助业他款购])"
 _YEAR = r"(?<![上去])(?:本|当)?年度?"
 _QUOTE = r"[“\"'‘]?"
 _UNQUOTE = r"[”\"'’]?"
@@ -245,30 +296,52 @@ class Label:
     measure: str = MONEY
     qualifier: str = ""
     reject: tuple[str, ...] = ()
-    strict: bool = False  # only filler may stand before it in the clause ("劳务派遣人员经费" is not 人员经费)
+    #: only filler may stand before it in the clause ("劳务派遣人员经费" is not 人员经费)
+    strict: bool = False
 
 
 def _label(
-    bases: str, pattern: str, measure: str = MONEY, qualifier: str = "", reject: str = "", strict: bool = False
+    bases: str,
+    pattern: str,
+    measure: str = MONEY,
+    qualifier: str = "",
+    reject: str = "",
+    strict: bool = False,
 ) -> Label:
-    return Label(tuple(bases.split()), re.compile(pattern), measure, qualifier, tuple(reject.split()), strict)
+    return Label(
+        tuple(bases.split()), re.compile(pattern), measure, qualifier, tuple(reject.split()), strict
+    )
 
 
 #: label words → base fact names. The label that ends nearest the number wins (ties: longest).
 LABELS: tuple[Label, ...] = (
-    _label("revenue_grand_total expenditure_grand_total", r"收入\s*(?:和|、|与|及)?\s*支出(?:总计)?\s*(?:均|各)|收、?支总计(?:均|各)?"),
+    _label(
+        "revenue_grand_total expenditure_grand_total",
+        r"收入\s*(?:和|、|与|及)?\s*支出(?:总计)?\s*(?:均|各)|收、?支总计(?:均|各)?",
+    ),
     _label("revenue_grand_total", r"收入总计"),
     _label("revenue_grand_total", r"财政拨款收入总计", qualifier="fiscal"),
     _label("expenditure_grand_total", r"支出总计"),
     _label("expenditure_grand_total", r"财政拨款支出总计", qualifier="fiscal"),
-    _label("revenue_total", rf"{_YEAR}(?:单位|部门)?(?:预算)?收入(?:合计|总额)?|{_NOT_PART}预算收入|{_NOT_PART}收入合计|{_NOT_PART}收入预算"),
-    _label("revenue_total", rf"{_YEAR}(?:一般公共预算)?(?:财政)?拨款收入(?:合计)?", qualifier="fiscal"),
+    _label(
+        "revenue_total",
+        rf"{_YEAR}(?:单位|部门)?(?:预算)?收入(?:合计|总额)?|{_NOT_PART}预算收入|{_NOT_PART}收入合计|{_NOT_PART}收入预算",
+    ),
+    _label(
+        "revenue_total",
+        rf"{_YEAR}(?:一般公共预算)?(?:财政)?拨款收入(?:合计)?|财政拨款收入合计",
+        qualifier="fiscal",
+    ),
     _label(
         "expenditure_total",
         rf"{_YEAR}(?:单位|部门)?(?:预算)?支出(?:合计|预算)?|{_NOT_PART}预算支出|{_NOT_PART}支出合计"
-        rf"|(?:单位|部门){_NOT_PART}支出预算|收支安排|收支预算(?:总额)?",
+        rf"|{_NOT_PART}支出预算|收支安排|收支预算(?:总额)?",
     ),
-    _label("expenditure_total", rf"{_YEAR}(?:一般公共预算)?(?:财政)?拨款支出(?:合计)?|{_YEAR}一般公共预算支出", qualifier="fiscal"),
+    _label(
+        "expenditure_total",
+        rf"{_YEAR}(?:一般公共预算)?(?:财政)?拨款支出(?:合计)?|{_YEAR}一般公共预算支出|财政拨款支出合计",
+        qualifier="fiscal",
+    ),
     _label("carryover_in", r"上年结转(?:和结余|结余)?|年初(?:财政拨款)?结转(?:和|及)?结余"),
     _label("basic_expenditure", r"基本支出", strict=True),
     _label("project_expenditure", r"项目支出", strict=True),
@@ -276,22 +349,35 @@ LABELS: tuple[Label, ...] = (
     _label("public_expenditure", r"(?:日常)?公用经费(?:支出)?", strict=True),
     _label("three_public_total", rf"{_QUOTE}三公{_UNQUOTE}\s*经费"),
     _label("three_public_abroad", r"因公出国\s*(?:\(\s*境\s*\))?\s*(?:费用?|经费|支出)"),
-    _label("three_public_vehicle", r"公务用?车(?:辆)?购置(?:费)?\s*(?:及|和|与|、)\s*运(?:行|维|营)(?:维护)?(?:费用?)?"),
+    _label(
+        "three_public_vehicle",
+        r"公务用?车(?:辆)?购置(?:费)?\s*(?:及|和|与|、)\s*运(?:行|维|营)(?:维护)?(?:费用?)?",
+    ),
     _label("three_public_vehicle_purchase", r"公务用?车(?:辆)?购置(?:费用?|支出)?"),
-    _label("three_public_vehicle_operation", r"公务用?车(?:辆)?运(?:行|维|营)(?:维护|维修)?(?:费用?|支出)?"),
+    _label(
+        "three_public_vehicle_operation",
+        r"公务用?车(?:辆)?运(?:行|维|营)(?:维护|维修)?(?:费用?|支出)?",
+    ),
     _label("three_public_reception", r"公务接待(?:费用?|支出)?"),
     _label("org_running_cost", r"机关运行(?:经)?费|(?<![车务用])运行经费"),
     _label("procurement_total", r"政府采购(?:预算|支出|计划|资金)?(?:总额|总计|合计|金额|规模)?"),
     _label("fixed_assets_total", r"固定资产(?:原值|总值|总额|金额|价值|账面(?:原值|价值|净值))?"),
-    _label("fixed_assets_purchase", r"(?:拟|计划)?(?:安排)?(?:购置|购买|新增|采购)固定资产(?:总额|金额|总值)?|固定资产购置"),
+    _label(
+        "fixed_assets_purchase",
+        r"(?:拟|计划)?(?:安排)?(?:购置|购买|新增|采购)固定资产(?:总额|金额|总值)?|固定资产购置",
+    ),
     _label(
         "resident_subsidy",
         r"(?:城乡)?居民(?:基本)?(?:医疗保险|医保|医疗)?[^，。；、:\d]{0,14}?(?:补助|配套)",
-        reject="代办 职工 大病 缴费 参保 经办 人均",
+        reject="代办 职工 大病 缴费 参保 经办 人均 养老 低保",
     ),
     _label("medical_assistance", r"医疗救助(?:补助)?(?:资金|经费|支出)?"),
-    _label("vehicles", r"(?:共有|拥有|现有|实有|保有)[^，。；\d]{0,8}?车辆|车辆(?:保有量|总数|数量?)|保有量", VEHICLES),
-    _label("insured_residents", r"参保(?:人数|人员数|人口数?)", PERSONS, reject="职工"),
+    _label(
+        "vehicles",
+        r"(?:共有|拥有|现有|实有|保有)[^，。；\d]{0,8}?(?:车辆|用车|汽车)|车辆(?:保有量|总数|数量?)|保有量",
+        VEHICLES,
+    ),
+    _label("insured_residents", r"参保(?:人数|人员数|人口数?)?", PERSONS, reject="职工"),
 )
 
 #: base name → its change / prior-year fact name.
@@ -319,12 +405,23 @@ for _base in ("three_public_total", *THREE_PUBLIC_PARTS):
     PREV_OF[_base] = f"{_base}_prev"
 #: items that may be scoped to fiscal appropriations (财政拨款基本支出 …); “三公” always is.
 FISCAL_SCOPED: frozenset[str] = frozenset(
-    {"revenue_total", "revenue_grand_total", "expenditure_total", "expenditure_grand_total",
-     "basic_expenditure", "project_expenditure", "personnel_expenditure", "public_expenditure"}
+    {
+        "revenue_total",
+        "revenue_grand_total",
+        "expenditure_total",
+        "expenditure_grand_total",
+        "basic_expenditure",
+        "project_expenditure",
+        "personnel_expenditure",
+        "public_expenditure",
+    }
 )
 #: items a 无… statement may set to 0 (stated_zero).
-NONE_ITEMS: frozenset[str] = frozenset({"three_public_total", *THREE_PUBLIC_PARTS, "org_running_cost", "procurement_total"})
+NONE_ITEMS: frozenset[str] = frozenset(
+    {"three_public_total", *THREE_PUBLIC_PARTS, "org_running_cost", "procurement_total"}
+)
 SENTENCE_MAX_CHARS = 300
+BREAKDOWN_TOLERANCE = Decimal("0.011")
 
 
 # ---------------------------------------------------------------------------------------
@@ -348,9 +445,13 @@ class Segment:
 def _is_heading(text: str) -> bool:
     """A title: a short enumerated line without sentence punctuation (``三、机关运行经费安排情况``),
     or any short line without any (``部门政府采购预算``, ``473 元氏县医疗保障局``)."""
-    if re.search(r"[，。；,、]", text):
+    enumerated = ITEM_START_RE.match(text)
+    body = text[enumerated.end() :] if enumerated else text
+    if re.search(r"[，。；,、]", body):
         return False
-    return len(text) <= TITLE_MAX_CHARS or (bool(ITEM_START_RE.match(text)) and len(text) <= HEADING_MAX_CHARS)
+    return len(text) <= TITLE_MAX_CHARS or (
+        enumerated is not None and len(text) <= HEADING_MAX_CHARS
+    )
 
 
 def _join(parts: Sequence[tuple[str, int]]) -> Segment:
@@ -377,7 +478,11 @@ def build_segments(lines: Iterable[Line]) -> list[Segment]:
     for line in lines:
         if "\t" in line.text:
             flush()
-            segments.extend(Segment(cell.strip(), (line.no,) * len(cell.strip())) for cell in line.text.split("\t") if cell.strip())
+            segments.extend(
+                Segment(cell.strip(), (line.no,) * len(cell.strip()))
+                for cell in line.text.split("\t")
+                if cell.strip()
+            )
             continue
         text = line.text.strip()
         if not text:
@@ -385,7 +490,11 @@ def build_segments(lines: Iterable[Line]) -> list[Segment]:
         if buf and ITEM_START_RE.match(text):
             flush()
         buf.append((text, line.no))
-        if LINE_END_RE.search(text) or _is_heading(text) or sum(len(t) for t, _ in buf) > PARAGRAPH_MAX_CHARS:
+        if (
+            LINE_END_RE.search(text)
+            or _is_heading(text)
+            or sum(len(t) for t, _ in buf) > PARAGRAPH_MAX_CHARS
+        ):
             flush()
     flush()
     return segments
@@ -434,17 +543,21 @@ def _amounts(text: str) -> list[_Amount]:
         number = Decimal(m.group("num").replace(",", ""))
         factor = UNIT_FACTOR.get(unit)
         value = number * factor if factor is not None else number
-        found.append(_Amount(m.start(), m.start("num"), m.end(), m.group(0), unit, value, UNIT_MEASURE[unit]))
+        found.append(
+            _Amount(m.start(), m.start("num"), m.end(), m.group(0), unit, value, UNIT_MEASURE[unit])
+        )
     return found
 
 
 def _is_threshold(text: str, amount: _Amount) -> bool:
-    return bool(THRESHOLD_BEFORE_RE.search(text[: amount.num_start]) or THRESHOLD_AFTER_RE.match(text[amount.end :]))
+    before = text[max(0, amount.num_start - THRESHOLD_WINDOW) : amount.num_start]
+    after = text[amount.end : amount.end + THRESHOLD_WINDOW]
+    return bool(THRESHOLD_BEFORE_RE.search(before) or THRESHOLD_AFTER_RE.match(after))
 
 
-def _find_label(ctx: str, measure: str | None, gap: re.Pattern[str] | None) -> _Hit | None:
-    """The label nearest the end of ``ctx`` for ``measure``; with ``gap``, only filler may follow it."""
-    best: _Hit | None = None
+def _label_hits(ctx: str, measure: str | None, gap: re.Pattern[str] | None) -> list[_Hit]:
+    """Every label for ``measure`` in ``ctx``; with ``gap``, only those followed by filler."""
+    hits = []
     for label in LABELS:
         if label.measure != measure:
             continue
@@ -455,9 +568,36 @@ def _find_label(ctx: str, measure: str | None, gap: re.Pattern[str] | None) -> _
                 continue
             if label.strict and _has_own_words(ctx[: m.start()]):
                 continue
-            hit = _Hit(label, m.start(), m.end())
-            if best is None or (hit.end, hit.end - hit.start) > (best.end, best.end - best.start):
-                best = hit
+            hits.append(_Hit(label, m.start(), m.end()))
+    return hits
+
+
+def _find_label(ctx: str, measure: str | None, gap: re.Pattern[str] | None) -> _Hit | None:
+    """The label nearest the end of ``ctx`` (ties: the longest).
+
+    A label made only of filler words (``预算支出``, ``支出合计``) yields to a specific one
+    before it (``“三公”经费预算支出为5万元`` is the “三公” total, not total expenditure).
+    """
+    hits = sorted(
+        _label_hits(ctx, measure, gap), key=lambda h: (h.end, h.end - h.start), reverse=True
+    )
+    specific = [h for h in hits if not GAP_RE["level"].fullmatch(ctx[h.start : h.end])]
+    if hits and specific and GAP_RE["level"].fullmatch(ctx[hits[0].start : hits[0].end]):
+        return specific[0]
+    return hits[0] if hits else None
+
+
+def _label_at_start(text: str) -> _Hit | None:
+    """The longest money label that starts ``text`` (``无“三公”经费…`` → the “三公” total)."""
+    best: _Hit | None = None
+    for label in LABELS:
+        m = label.pattern.match(text) if label.measure == MONEY else None
+        if (
+            m
+            and not any(word in m.group(0) for word in label.reject)
+            and (best is None or m.end() > best.end)
+        ):
+            best = _Hit(label, 0, m.end())
     return best
 
 
@@ -489,7 +629,7 @@ def _change_sign(ctx: str) -> int:
 
 
 def _kind(ctx_near: str) -> str:
-    """"change" (a verb of change precedes), "prev" (only a prior-year marker), or "level"."""
+    """Kind of amount: "change" (a verb of change precedes), "prev" (a prior-year marker), "level"."""
     if CHANGE_VERB_END_RE.search(ctx_near) or CHANGE_VERB_RE.search(ctx_near):
         return "change"
     if PREV_ONLY_RE.fullmatch(ctx_near):
@@ -498,6 +638,7 @@ def _kind(ctx_near: str) -> str:
 
 
 def _insured_qualifier(ctx_near: str, ctx_wide: str, line_text: str) -> str:
+    """Qualifier "actual" or "target" from the nearest text that says (both words: a target), else ""."""
     for text in (ctx_near, ctx_wide, line_text):
         actual, target = bool(ACTUAL_RE.search(text)), bool(TARGET_RE.search(text))
         if actual != target:
@@ -518,13 +659,25 @@ class _Clause:
     subject: str | None = None
     head: str | None = None
     head_end: int = 0
+    head_value: Decimal | None = None
+    breakdown: Decimal = Decimal(0)  # sum of the unnamed-in-vocabulary items after the head
     last_foreign: bool = False
+
+    def breakdown_complete(self) -> bool:
+        """The items listed after 其中 add up to the head amount (so a change after them is the head's)."""
+        return (
+            self.head_value is not None
+            and abs(self.breakdown - self.head_value) <= BREAKDOWN_TOLERANCE
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class _Context:
+    """What reading one sentence needs: its segment, its span, the segment's amounts, the lines."""
+
     segment: Segment
     sentence: tuple[int, int]
+    amounts: tuple[_Amount, ...]
     line_texts: dict[int, str]
 
 
@@ -550,11 +703,15 @@ def _fact(ctx: _Context, name: str, amount: _Amount, sign: int = 1, qualifier: s
     )
 
 
-def _statement(ctx: _Context, name: str, at: int, original: str, qualifier: str = "stated_zero") -> Fact:
+def _statement(
+    ctx: _Context, name: str, at: int, original: str, qualifier: str = "stated_zero"
+) -> Fact:
     return Fact(name, 0.0, "", original, ctx.segment.line_at(at), _evidence(ctx, at), qualifier)
 
 
-def _read_amount(text: str, amount: _Amount, near: int, wide: int, clause: _Clause, ctx: _Context) -> list[Fact]:
+def _read_amount(
+    text: str, amount: _Amount, near: int, wide: int, clause: _Clause, ctx: _Context
+) -> list[Fact]:
     """Facts for one amount; updates the clause subject."""
     ctx_near, ctx_wide = text[near : amount.start], text[wide : amount.start]
     kind = _kind(ctx_near)
@@ -574,50 +731,70 @@ def _read_amount(text: str, amount: _Amount, near: int, wide: int, clause: _Clau
         if base == "vehicles" and VEHICLE_PURCHASE_RE.search(ctx_near):
             continue
         if base == "insured_residents":
-            if not RESIDENT_RE.search(text[: amount.start]):
+            if not RESIDENT_RE.search(text[ctx.sentence[0] : amount.start]) or EMPLOYEE_RE.search(
+                ctx_near
+            ):
                 continue
-            qualifier = _insured_qualifier(ctx_near, ctx_wide, ctx.line_texts.get(ctx.segment.line_at(amount.num_start), ""))
+            qualifier = _insured_qualifier(
+                ctx_near, ctx_wide, ctx.line_texts.get(ctx.segment.line_at(amount.num_start), "")
+            )
         facts.extend(_reading(base, kind, amount, ctx_near, qualifier, ctx))
     if kind != "prev":
-        _set_subject(clause, hit.label.bases[-1], near)
+        _set_subject(clause, hit.label.bases[-1], near, amount.value if kind == "level" else None)
     return facts
 
 
-def _reading(base: str, kind: str, amount: _Amount, ctx_near: str, qualifier: str, ctx: _Context) -> list[Fact]:
+def _reading(
+    base: str, kind: str, amount: _Amount, ctx_near: str, qualifier: str, ctx: _Context
+) -> list[Fact]:
     """The fact a labelled amount gives for ``base``: the level, its change, or its prior-year value."""
     if kind == "level":
         return [_fact(ctx, base, amount, 1, qualifier)]
     if kind == "change" and base in CHANGE_OF:
         grand = "grand_total" if base.endswith("grand_total") else ""
-        return [_fact(ctx, CHANGE_OF[base], amount, _change_sign(ctx_near), _join_qualifiers(qualifier, grand))]
+        return [
+            _fact(
+                ctx,
+                CHANGE_OF[base],
+                amount,
+                _change_sign(ctx_near),
+                _join_qualifiers(qualifier, grand),
+            )
+        ]
     if kind == "prev" and base in PREV_OF:
         return [_fact(ctx, PREV_OF[base], amount, 1, qualifier)]
     return []
 
 
-def _read_unlabelled(text: str, amount: _Amount, kind: str, ctx_near: str, clause: _Clause, ctx: _Context) -> list[Fact]:
+def _read_unlabelled(
+    text: str, amount: _Amount, kind: str, ctx_near: str, clause: _Clause, ctx: _Context
+) -> list[Fact]:
     """An amount without a label of its own refers to the clause subject (or names a foreign item)."""
     if _has_own_words(ctx_near):
         clause.last_foreign = True
+        if kind == "level" and amount.measure == MONEY and clause.head is not None:
+            clause.breakdown += amount.value
         return []
     if amount.measure != MONEY:
         return []
     subject = clause.subject
     if clause.last_foreign:
-        between = text[clause.head_end : amount.start]
-        subject = clause.head if (kind == "change" and "其中" in between) else None
+        listed = "其中" in text[clause.head_end : amount.start] and clause.breakdown_complete()
+        subject = clause.head if (kind == "change" and listed) else None
     if subject is None:
         return []
     return _reading(subject, kind, amount, ctx_near, "", ctx)
 
 
-def _set_subject(clause: _Clause, base: str, at: int) -> None:
+def _set_subject(clause: _Clause, base: str, at: int, value: Decimal | None) -> None:
     clause.subject, clause.last_foreign = base, False
     if clause.head is None:
-        clause.head, clause.head_end = base, at
+        clause.head, clause.head_end, clause.head_value = base, at, value
 
 
-def _subject_before(text: str, start: int, pos: int, trace: Sequence[tuple[int, str | None]]) -> str | None:
+def _subject_before(
+    text: str, start: int, pos: int, trace: Sequence[tuple[int, str | None]]
+) -> str | None:
     """The item a statement at ``pos`` is about: a label just before it, else the clause subject."""
     last_amount_end = max((end for end, _ in trace if end <= pos), default=start)
     hit = _find_label(text[max(start, last_amount_end) : pos], MONEY, None)
@@ -627,7 +804,9 @@ def _subject_before(text: str, start: int, pos: int, trace: Sequence[tuple[int, 
     return subjects[-1] if subjects else None
 
 
-def _zero_changes(text: str, clause_span: tuple[int, int], trace: Sequence[tuple[int, str | None]], ctx: _Context) -> list[Fact]:
+def _zero_changes(
+    text: str, clause_span: tuple[int, int], trace: Sequence[tuple[int, str | None]], ctx: _Context
+) -> list[Fact]:
     """``与上年持平`` / ``无增减变化`` → change 0 of the item it is about."""
     facts = []
     a, b = clause_span
@@ -643,9 +822,8 @@ def _none_statements(text: str, clause_span: tuple[int, int], ctx: _Context) -> 
     facts = []
     a, b = clause_span
     for m in NONE_RE.finditer(text, a, b):
-        window = text[m.end() : min(b, m.end() + 16)]
-        hit = _find_label(window, MONEY, None)
-        if hit is None or hit.start != 0:
+        hit = _label_at_start(text[m.end() : min(b, m.end() + 16)])
+        if hit is None:
             continue
         base = hit.label.bases[-1]
         if base not in NONE_ITEMS:
@@ -660,15 +838,34 @@ def _none_statements(text: str, clause_span: tuple[int, int], ctx: _Context) -> 
     return facts
 
 
-def _reasons(text: str, clause_span: tuple[int, int], trace: Sequence[tuple[int, str | None]], ctx: _Context, about_total: bool) -> list[Fact]:
+def _reasons(
+    text: str,
+    clause_span: tuple[int, int],
+    trace: Sequence[tuple[int, str | None]],
+    ctx: _Context,
+    about_total: bool,
+) -> list[Fact]:
     """The stated reason for the change of the “三公” total (a text fact)."""
     a, b = clause_span
     for m in REASON_RE.finditer(text, a, b):
         reason = m.group(0).strip().rstrip("，,")
         subjects = [s for end, s in trace if end <= m.start()]
-        if (subjects and subjects[-1] == "three_public_total" and about_total) or re.search(r"三公", reason):
+        if (subjects and subjects[-1] == "three_public_total" and about_total) or re.search(
+            r"三公", reason
+        ):
             line_no = ctx.segment.line_at(m.start())
-            return [Fact("three_public_change_reason", None, "", reason, line_no, _evidence(ctx, m.start()), "", reason)]
+            return [
+                Fact(
+                    "three_public_change_reason",
+                    None,
+                    "",
+                    reason,
+                    line_no,
+                    _evidence(ctx, m.start()),
+                    "",
+                    reason,
+                )
+            ]
     return []
 
 
@@ -683,7 +880,7 @@ def _read_sentence(ctx: _Context) -> list[Fact]:
     reason_clauses: list[tuple[tuple[int, int], list[tuple[int, str | None]]]] = []
     for clause_span in _spans(text, CLAUSE_END, s_start, s_end):
         clause, trace, prev_end = _Clause(), [], clause_span[0]
-        for amount in (x for x in _amounts(text) if clause_span[0] <= x.start < clause_span[1]):
+        for amount in (x for x in ctx.amounts if clause_span[0] <= x.start < clause_span[1]):
             if not _is_threshold(text, amount) and amount.measure is not None:
                 near = max(prev_end, _last_delimiter(text, clause_span[0], amount.start))
                 amount_facts.extend(_read_amount(text, amount, near, prev_end, clause, ctx))
@@ -735,6 +932,7 @@ def extract_facts(lines: Sequence[Line]) -> list[Fact]:
     line_texts = {line.no: line.text for line in lines}
     facts: list[Fact] = []
     for segment in build_segments(lines):
+        amounts = tuple(_amounts(segment.text))
         for sentence in _spans(segment.text, SENTENCE_END):
-            facts.extend(_read_sentence(_Context(segment, sentence, line_texts)))
+            facts.extend(_read_sentence(_Context(segment, sentence, amounts, line_texts)))
     return _dedupe(facts)

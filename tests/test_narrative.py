@@ -1,0 +1,624 @@
+"""Tests for budgetlib.narrative: facts read from the prose of budget / final-accounts disclosures.
+
+Golden tests run over the five sample documents in data/raw against the hand-read values in
+/work/shared/corpus/expected.json (for the fields each document's narrative states); unit tests
+cover each family of patterns on small inline texts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from itertools import product
+from pathlib import Path
+
+import pytest
+
+from budgetlib.narrative import FACT_DESCRIPTIONS, FACT_NAMES, Fact, build_segments, extract_facts
+from budgetlib.read import Line, load_lines, to_lines
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "raw"
+EXPECTED_PATH = Path("/work/shared/corpus/expected.json")
+TOLERANCE = 0.01
+
+# ---------------------------------------------------------------------------------------
+# Golden tests
+
+#: expected.json fields each document's narrative states (the others are only in its tables).
+STATED_IN_NARRATIVE: dict[str, tuple[str, ...]] = {
+    "huailai_2024_budget.txt": (
+        "revenue_total",
+        "expenditure_total",
+        "basic_expenditure",
+        "project_expenditure",
+        "personnel_expenditure",
+        "public_expenditure",
+        "three_public_total",
+        "three_public_abroad",
+        "three_public_vehicle_purchase",
+        "three_public_vehicle_operation",
+        "three_public_reception",
+        "three_public_prev_total",
+        "org_running_cost",
+        "resident_subsidy",
+        "procurement_total",
+        "fixed_assets_total",
+        "prev_expenditure_total",
+    ),
+    "yuanshi_2023_budget.txt": (
+        "revenue_total",
+        "expenditure_total",
+        "basic_expenditure",
+        "project_expenditure",
+        "personnel_expenditure",
+        "public_expenditure",
+        "three_public_total",
+        "three_public_abroad",
+        "three_public_vehicle_operation",
+        "three_public_reception",
+        "three_public_prev_total",
+        "org_running_cost",
+        "resident_subsidy",
+        "insured_residents",
+        "medical_assistance",
+        "procurement_total",
+        "fixed_assets_total",
+        "prev_expenditure_total",
+        "carryover_in",
+    ),
+    "zhengding_2018_budget.txt": (
+        "revenue_total",
+        "expenditure_total",
+        "basic_expenditure",
+        "project_expenditure",
+        "personnel_expenditure",
+        "public_expenditure",
+        "three_public_total",
+        "three_public_abroad",
+        "three_public_vehicle_purchase",
+        "three_public_vehicle_operation",
+        "three_public_reception",
+        "three_public_prev_total",
+        "org_running_cost",
+        "resident_subsidy",
+        "procurement_total",
+        "fixed_assets_total",
+        "prev_expenditure_total",
+    ),
+    "lanxian_2024_final.txt": (
+        "revenue_total",
+        "expenditure_total",
+        "basic_expenditure",
+        "project_expenditure",
+        "personnel_expenditure",
+        "public_expenditure",
+        "three_public_total",
+        "three_public_abroad",
+        "three_public_vehicle_purchase",
+        "three_public_vehicle_operation",
+        "three_public_reception",
+        "three_public_prev_total",
+        "org_running_cost",
+        "resident_subsidy",
+        "insured_residents",
+        "procurement_total",
+        "vehicles",
+        "prev_expenditure_total",
+    ),
+    "xixiang_2024_budget.txt": (
+        "revenue_total",
+        "expenditure_total",
+        "public_expenditure",
+        "three_public_total",
+        "three_public_abroad",
+        "three_public_vehicle_purchase",
+        "three_public_vehicle_operation",
+        "three_public_reception",
+        "three_public_prev_total",
+        "procurement_total",
+        "vehicles",
+        "prev_expenditure_total",
+    ),
+}
+
+#: fields expected.json gives as null that have a fact name: the narrative must not yield them.
+ABSENT_FACTS = ("insured_residents", "resident_subsidy", "org_running_cost")
+
+
+def _load_expected() -> dict[str, dict[str, object]]:
+    if not EXPECTED_PATH.exists():
+        pytest.skip(f"{EXPECTED_PATH} not available")
+    return json.loads(EXPECTED_PATH.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict[str, dict[str, object]]:
+    return _load_expected()
+
+
+@pytest.fixture(scope="module")
+def documents() -> dict[str, tuple[list[Line], list[Fact]]]:
+    docs = {}
+    for name in STATED_IN_NARRATIVE:
+        lines, _ = load_lines((RAW / name).read_bytes())
+        docs[name] = (lines, extract_facts(lines))
+    return docs
+
+
+def _values(facts: list[Fact], *names: str) -> list[float]:
+    return [f.value for f in facts if f.name in names and f.value is not None]
+
+
+def _prev_from(facts: list[Fact], level: tuple[str, ...], change: str, prev: str) -> list[float]:
+    """Prior-year readings: stated, or computed as value − change."""
+    computed = [v - c for v, c in product(_values(facts, *level), _values(facts, change))]
+    return _values(facts, prev) + computed
+
+
+def readings(facts: list[Fact], field: str) -> list[float]:
+    """The values the facts allow for an expected.json field."""
+    if field == "three_public_prev_total":
+        return _prev_from(
+            facts, ("three_public_total",), "three_public_total_change", "three_public_total_prev"
+        )
+    if field == "prev_expenditure_total":
+        return _prev_from(
+            facts,
+            ("expenditure_total", "expenditure_grand_total"),
+            "expenditure_total_change",
+            "expenditure_total_prev",
+        )
+    return _values(facts, field)
+
+
+def _accepted(value: object) -> list[float]:
+    items = value if isinstance(value, list) else [value]
+    return [float(v) for v in items if isinstance(v, int | float)]
+
+
+GOLDEN_CASES = [(doc, field) for doc, fields in STATED_IN_NARRATIVE.items() for field in fields]
+
+
+@pytest.mark.parametrize(
+    ("doc", "field"), GOLDEN_CASES, ids=[f"{d.split('_')[0]}-{f}" for d, f in GOLDEN_CASES]
+)
+def test_golden_value_among_readings(doc: str, field: str, expected, documents) -> None:
+    want = _accepted(expected[doc][field])
+    assert want, f"{doc}:{field} is null in expected.json"
+    got = readings(documents[doc][1], field)
+    assert any(abs(g - w) <= TOLERANCE for g, w in product(got, want)), (
+        f"{doc}:{field}: want {want}, readings {got}"
+    )
+
+
+@pytest.mark.parametrize("doc", list(STATED_IN_NARRATIVE))
+def test_golden_null_fields_give_no_reading(doc: str, expected, documents) -> None:
+    facts = documents[doc][1]
+    for field in ABSENT_FACTS:
+        if field in expected[doc] and expected[doc][field] is None:
+            assert not _values(facts, field), f"{doc}: {field} is not disclosed but was read"
+
+
+@pytest.mark.parametrize("doc", list(STATED_IN_NARRATIVE))
+def test_golden_line_numbers_point_at_the_number(doc: str, documents) -> None:
+    lines, facts = documents[doc]
+    text_of = {ln.no: ln.text for ln in lines}
+    assert facts
+    for fact in facts:
+        line = text_of[fact.line_no]
+        if fact.unit:  # a figure: its digits stand on that line
+            number = re.match(r"[\d,.]+", fact.original)
+            assert number and number.group(0) in line, (fact, line)
+        else:  # a statement or a reason: it starts on that line
+            assert fact.original[:2] in line, (fact, line)
+        assert fact.sentence and len(fact.sentence) <= 300
+
+
+@pytest.mark.parametrize("doc", list(STATED_IN_NARRATIVE))
+def test_golden_names_are_in_the_vocabulary(doc: str, documents) -> None:
+    assert {f.name for f in documents[doc][1]} <= set(FACT_NAMES)
+
+
+def test_golden_three_public_reason(documents) -> None:
+    reasons = {
+        doc: [f.text for f in facts if f.name == "three_public_change_reason"]
+        for doc, (_, facts) in documents.items()
+    }
+    assert reasons["yuanshi_2023_budget.txt"] == ["主要是2022年购置车辆1台"]
+    assert reasons["huailai_2024_budget.txt"] == [
+        "原因为我单位本年度以及上年度均未安排“三公”经费预算"
+    ]
+
+
+def test_golden_insured_residents_qualifiers(documents) -> None:
+    yuanshi = [f for f in documents["yuanshi_2023_budget.txt"][1] if f.name == "insured_residents"]
+    lanxian = [f for f in documents["lanxian_2024_final.txt"][1] if f.name == "insured_residents"]
+    assert [(f.value, f.qualifier, f.unit) for f in yuanshi] == [(372900.0, "target", "万人")]
+    assert (141909.0, "actual") in [(f.value, f.qualifier) for f in lanxian]
+
+
+# ---------------------------------------------------------------------------------------
+# Unit tests, one family at a time
+
+
+def facts_of(text: str) -> list[Fact]:
+    return extract_facts(to_lines(text))
+
+
+def pairs(text: str) -> set[tuple[str, float | None]]:
+    return {(f.name, f.value) for f in facts_of(text)}
+
+
+def test_vocabulary_is_described() -> None:
+    assert FACT_NAMES == tuple(FACT_DESCRIPTIONS)
+    assert all(FACT_DESCRIPTIONS[name] for name in FACT_NAMES)
+    assert len(set(FACT_NAMES)) == len(FACT_NAMES)
+
+
+def test_fact_is_frozen() -> None:
+    fact = facts_of("2024年预算收入3714.62万元。")[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fact.value = 1.0  # type: ignore[misc]
+
+
+def test_revenue_and_expenditure_breakdown() -> None:
+    text = (
+        "2024年预算收入3714.62万元，其中:一般公共预算收入3714.62万元，基金预算收入0万元。"
+        "2024年单位支出预算为3714.62万元，其中基本支出171.62万元，包括人员经费165.82万元和日常公用经费5.80万元；"
+        "项目支出3543.00万元。"
+    )
+    assert pairs(text) == {
+        ("revenue_total", 3714.62),
+        ("expenditure_total", 3714.62),
+        ("basic_expenditure", 171.62),
+        ("personnel_expenditure", 165.82),
+        ("public_expenditure", 5.8),
+        ("project_expenditure", 3543.0),
+    }
+
+
+def test_fact_fields() -> None:
+    (fact,) = facts_of("我单位上年末固定资产金额为12.23万元(详见下表)。")
+    assert fact == Fact(
+        name="fixed_assets_total",
+        value=12.23,
+        unit="万元",
+        original="12.23万元",
+        line_no=1,
+        sentence="我单位上年末固定资产金额为12.23万元(详见下表)。",
+    )
+
+
+def test_grand_totals_and_carryover() -> None:
+    got = pairs(
+        "2023年单位预算收入5344.2278万元，年初财政拨款结转和结余6万元。2024年度收入总计392.51万元，支出总计392.51万元。"
+    )
+    assert got == {
+        ("revenue_total", 5344.2278),
+        ("carryover_in", 6.0),
+        ("revenue_grand_total", 392.51),
+        ("expenditure_grand_total", 392.51),
+    }
+
+
+def test_yuan_converted_to_wan_yuan() -> None:
+    (fact,) = facts_of("本年支出合计2368819.00元。")
+    assert (fact.name, fact.unit, fact.original) == ("expenditure_total", "元", "2368819.00元")
+    assert fact.value == pytest.approx(236.8819)
+
+
+def test_yi_yuan_converted_to_wan_yuan() -> None:
+    (fact,) = facts_of("其中基本支出1.5亿元。")
+    assert (fact.name, fact.value, fact.unit) == ("basic_expenditure", 15000.0, "亿元")
+
+
+def test_thousands_separator() -> None:
+    (fact,) = facts_of("2024年收入预算1,234.56万元。")
+    assert (fact.name, fact.value, fact.original) == ("revenue_total", 1234.56, "1,234.56万元")
+
+
+def test_spaces_around_numbers_are_kept_in_original() -> None:
+    (fact,) = facts_of("本单位当年预算收入 236.88 万元。")
+    assert (fact.value, fact.original) == (236.88, "236.88 万元")
+
+
+def test_negative_change_and_prior_year_value() -> None:
+    got = facts_of(
+        "2024年，单位预算收支安排3714.62万元，较上年6305.01万元减少2590.39万元，其中:基本支出减少88.39万元，主要是人员经费减少87.67万元；项目支出增加12万元。"
+    )
+    assert {(f.name, f.value) for f in got} == {
+        ("expenditure_total", 3714.62),
+        ("expenditure_total_prev", 6305.01),
+        ("expenditure_total_change", -2590.39),
+        ("basic_expenditure_change", -88.39),
+        ("project_expenditure_change", 12.0),
+    }  # a change of 人员经费 is neither a level of it nor in the vocabulary
+
+
+def test_change_of_a_list_refers_back_to_its_head() -> None:
+    text = "本单位当年预算收入 236.88 万元，其中一般公共预算拨款收入 236.88 万元、政府性基金拨款收入 0 万元，较上年减少 1.43 万元。"
+    assert pairs(text) == {("revenue_total", 236.88), ("revenue_total_change", -1.43)}
+
+
+def test_change_after_one_listed_item_is_that_items() -> None:
+    text = "本单位当年一般公共预算支出 236.88 万元，其中:工资福利支出(301)213.65 万元，较上年减少 1.1 万元。"
+    assert pairs(text) == {("expenditure_total", 236.88)}
+
+
+def test_grand_total_change_sides() -> None:
+    got = facts_of(
+        "与上年相比，收入总计减少570.56万元，下降59.24%，支出总计减少570.56万元，下降59.24%。"
+    )
+    assert [(f.name, f.value, f.qualifier) for f in got] == [
+        ("revenue_total_change", -570.56, "grand_total"),
+        ("expenditure_total_change", -570.56, "grand_total"),
+    ]
+
+
+def test_combined_revenue_and_expenditure_statement() -> None:
+    got = pairs(
+        "2023年度收入、支出总计均为1234.56万元。与上年相比，收入、支出总计各增加100.5万元，增长8.9%。"
+    )
+    assert got == {
+        ("revenue_grand_total", 1234.56),
+        ("expenditure_grand_total", 1234.56),
+        ("revenue_total_change", 100.5),
+        ("expenditure_total_change", 100.5),
+    }
+
+
+def test_fiscal_scope_is_marked() -> None:
+    got = facts_of("2024年度财政拨款收入总计392.51万元。2024年度财政拨款基本支出369.24万元。")
+    assert [(f.name, f.qualifier) for f in got] == [
+        ("revenue_grand_total", "fiscal"),
+        ("basic_expenditure", "fiscal"),
+    ]
+
+
+def test_three_public_breakdown_and_change_with_reason() -> None:
+    text = (
+        "2023年，我部门财政拨款“三公”经费预算安排8.06万元，较2022年减少12万元，降低59.82%，主要是2022年购置车辆1台。"
+        "其中:因公出国(境)费0万元，与上年持平，无增减变化；公务用车购置及运维费0万元，较2022年减少 12 万元；"
+        "公务用车运维费 7.8 万元，与上年持平；公务接待费 0.26 万元，与上年持平。"
+    )
+    got = facts_of(text)
+    assert {(f.name, f.value, f.qualifier) for f in got} == {
+        ("three_public_total", 8.06, ""),
+        ("three_public_total_change", -12.0, ""),
+        ("three_public_change_reason", None, ""),
+        ("three_public_abroad", 0.0, ""),
+        ("three_public_abroad_change", 0.0, "stated_zero"),
+        ("three_public_vehicle", 0.0, ""),
+        ("three_public_vehicle_change", -12.0, ""),
+        ("three_public_vehicle_operation", 7.8, ""),
+        ("three_public_vehicle_operation_change", 0.0, "stated_zero"),
+        ("three_public_reception", 0.26, ""),
+        ("three_public_reception_change", 0.0, "stated_zero"),
+    }
+    (reason,) = [f for f in got if f.name == "three_public_change_reason"]
+    assert reason.text == reason.original == "主要是2022年购置车辆1台"
+
+
+def test_three_public_purchase_and_operation_in_parentheses() -> None:
+    text = "公务用车购置及运维费 2.85万元(包含:公务用车购置费0万元，公务用车运行维护费2.85万元)；公务接待费0万元。"
+    assert pairs(text) == {
+        ("three_public_vehicle", 2.85),
+        ("three_public_vehicle_purchase", 0.0),
+        ("three_public_vehicle_operation", 2.85),
+        ("three_public_reception", 0.0),
+    }
+
+
+def test_generic_words_do_not_override_a_specific_label() -> None:
+    assert pairs("2023年本部门“三公”经费预算支出为5万元，与上年预算持平。") == {
+        ("three_public_total", 5.0),
+        ("three_public_total_change", 0.0),
+    }
+
+
+def test_three_public_prior_year_stated() -> None:
+    assert pairs("2024年“三公”经费预算8万元，上年“三公”经费预算为20.06万元。") == {
+        ("three_public_total", 8.0),
+        ("three_public_total_prev", 20.06),
+    }
+
+
+def test_chiping_gives_stated_zero_change() -> None:
+    (fact,) = facts_of("我部门财政拨款三公经费与上年持平，无增减变化。")
+    assert (fact.name, fact.value, fact.qualifier, fact.unit) == (
+        "three_public_total_change",
+        0.0,
+        "stated_zero",
+        "",
+    )
+    assert fact.original == "与上年持平"
+
+
+def test_xiangtong_gives_stated_zero_change() -> None:
+    got = pairs("因公出国(境)费支出0万元，与上年相同，主要原因是:本单位无因公出国(境)费支出；")
+    assert got == {("three_public_abroad", 0.0), ("three_public_abroad_change", 0.0)}
+
+
+def test_reduced_by_zero_is_a_change_of_zero() -> None:
+    (fact,) = facts_of("“三公”经费比上年减少0万元。")
+    assert (fact.name, fact.value, fact.qualifier) == ("three_public_total_change", 0.0, "")
+    assert str(fact.value) == "0.0"  # not -0.0
+
+
+def test_no_three_public_both_years() -> None:
+    got = facts_of("上年及本年度，本单位无“三公”经费预算及会议费、培训费。")
+    names = {f.name for f in got}
+    assert all(f.value == 0.0 and f.qualifier == "stated_zero" for f in got)
+    assert {
+        "three_public_total",
+        "three_public_total_prev",
+        "three_public_abroad",
+        "three_public_vehicle_purchase",
+        "three_public_vehicle_operation",
+        "three_public_reception",
+    } <= names
+
+
+def test_no_three_public_this_year_only_gives_no_prior_year() -> None:
+    names = {f.name for f in facts_of("本单位2024年无“三公”经费预算。")}
+    assert "three_public_total" in names and "three_public_total_prev" not in names
+
+
+def test_org_running_cost() -> None:
+    assert pairs("2024年，我单位机关运行经费共计安排40.8万元，主要用于办公费。") == {
+        ("org_running_cost", 40.8)
+    }
+    assert pairs("2023年，我部门运行经费共安排33.755万元。") == {("org_running_cost", 33.755)}
+    (fact,) = facts_of("本部门(单位)无机关运行经费。")
+    assert (fact.name, fact.value, fact.qualifier) == ("org_running_cost", 0.0, "stated_zero")
+
+
+def test_public_expenditure_is_not_org_running_cost() -> None:
+    assert pairs("本单位当年公用经费预算安排 15.18 万元，较上年减少 3.34 万元。") == {
+        ("public_expenditure", 15.18)
+    }
+
+
+def test_procurement() -> None:
+    assert pairs("2024年，我单位安排政府采购预算0.00万元。") == {("procurement_total", 0.0)}
+    text = "2024年度政府采购支出总额1.83万元，其中:政府采购货物支出1.83万元、政府采购工程支出0万元。政府采购授予中小企业合同金额1.83万元。"
+    assert [(f.name, f.value) for f in facts_of(text)] == [("procurement_total", 1.83)]
+    (fact,) = facts_of("本单位当年无政府采购预算，并已公开空表。")
+    assert (fact.name, fact.value, fact.qualifier) == ("procurement_total", 0.0, "stated_zero")
+
+
+def test_fixed_assets() -> None:
+    text = "我单位上年末固定资产金额为12.23万元，本年度拟购置固定资产总额为0.00万元。2018年我部门拟安排固定资产购置预算8.6万元:分别是台式电脑16台7.21万元。"
+    assert pairs(text) == {
+        ("fixed_assets_total", 12.23),
+        ("fixed_assets_purchase", 0.0),
+        ("fixed_assets_purchase", 8.6),
+    }
+
+
+def test_vehicles() -> None:
+    assert pairs("截止上年底，本单位共有车辆 0 辆，单价 20 万元以上的设备 0 台(套)。") == {
+        ("vehicles", 0.0)
+    }
+    assert pairs("截至2023年12月31日，本单位共有车辆2辆。") == {("vehicles", 2.0)}
+    # vehicles bought in the year are not the fleet
+    assert pairs("当年部门预算安排购置车辆 1 辆。使用财政拨款共购置公务用车1辆。") == set()
+
+
+def test_insured_residents_wan_ren_target() -> None:
+    lines = [
+        Line(
+            7,
+            "绩效目标\t\t\t1.城乡居民医疗保险参保人数约为 37.29 万人 2.县级配套资金到位率 95%以上",
+        )
+    ]
+    (fact,) = extract_facts(lines)
+    assert (fact.name, fact.value, fact.unit, fact.original) == (
+        "insured_residents",
+        372900.0,
+        "万人",
+        "37.29 万人",
+    )
+    assert (fact.qualifier, fact.line_no) == ("target", 7)
+
+
+def test_insured_residents_actual_and_not_employees() -> None:
+    got = facts_of(
+        "1、实际完成率。完成城乡居民基本医疗保险参保人数141909人。本单位职工参保人数12000人。"
+    )
+    assert [(f.name, f.value, f.qualifier) for f in got] == [
+        ("insured_residents", 141909.0, "actual")
+    ]
+
+
+def test_insured_residents_need_residents_in_the_sentence() -> None:
+    text = "2024年参保人数达到30万人。全县城乡居民基本医疗保险参保356,000人，职工医保参保5万人。"
+    assert [(f.name, f.value, f.original) for f in facts_of(text)] == [
+        ("insured_residents", 356000.0, "356,000人")
+    ]
+
+
+def test_resident_subsidy_variants() -> None:
+    text = (
+        "项目支出3543.00万元，主要为财政对城乡居民基本医疗保险基金的补助3500.00万元，居民医保代办员补助8.00万元。"
+        "城乡居民医疗保险县级财政补助资金项目3606.05万元、省级城乡居民基本医疗保险代办员补助项目9万元。"
+        "截止2024年12月31日，城乡居民县级配套资金项目已完成，款项499.51968万元已全部足额支付到位。"
+        "城乡居民基本养老保险补助资金500万元。"
+    )
+    assert {v for n, v in pairs(text) if n == "resident_subsidy"} == {3500.0, 3606.05, 499.51968}
+
+
+def test_resident_subsidy_change_is_not_a_level() -> None:
+    text = (
+        "项目支出减少2502.00万元，主要是由于财政对城乡居民基本医疗保险基金的补助减少了1500.00万元。"
+    )
+    assert pairs(text) == {("project_expenditure_change", -2502.0)}
+
+
+def test_medical_assistance_and_compound_items() -> None:
+    text = "项目支出4882.7128万元，项目支出主要包括:县级配套医疗救助补助资金34万元、劳务派遣人员经费45万元、专项公用经费5万元。"
+    assert pairs(text) == {("project_expenditure", 4882.7128), ("medical_assistance", 34.0)}
+
+
+def test_sentence_wrapped_over_two_lines() -> None:
+    text = "2023年单位支出预算为5350.2278万元。其中基本支出为467.515万元，包括人员经费\n\n433.76万元和日常公用经费33.755万元。"
+    got = facts_of(text)
+    personnel = next(f for f in got if f.name == "personnel_expenditure")
+    assert (personnel.value, personnel.line_no) == (433.76, 3)
+    assert "包括人员经费433.76万元" in personnel.sentence
+
+
+def test_change_wrapped_mid_word() -> None:
+    got = facts_of("公务用车购置及运维费0万元，较2022年减\n\n少 12 万元，减少 100%。")
+    assert [(f.name, f.value, f.line_no) for f in got] == [
+        ("three_public_vehicle", 0.0, 1),
+        ("three_public_vehicle_change", -12.0, 3),
+    ]
+
+
+def test_headings_and_titles_are_not_joined() -> None:
+    segments = build_segments(
+        to_lines(
+            "六、一般公共预算财政拨款基本支出决算情况说明\n2024年度财政拨款基本支出369.24万元。\n部门政府采购预算\n473 元氏县医疗保障局\n单位:万元"
+        )
+    )
+    assert [s.text for s in segments] == [
+        "六、一般公共预算财政拨款基本支出决算情况说明",
+        "2024年度财政拨款基本支出369.24万元。",
+        "部门政府采购预算",
+        "473 元氏县医疗保障局",
+        "单位:万元",
+    ]
+    assert pairs("部门政府采购预算\n473 元氏县医疗保障局") == set()
+
+
+def test_table_label_and_number_cells_do_not_pair() -> None:
+    assert (
+        facts_of(
+            "\t任务1\t人员经费\t213.7019\t213.7019\t0\n本年收入合计\t27\t392.51\t本年支出合计\t58\t392.51"
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "7、“三公”经费:纳入省级财政预算管理的“三公”经费，是指省级部门用财政拨款安排的因公出国(境)费、公务用车购置及运行费和公务接待费。",
+        "8、机关运行经费:指为保障行政单位运行用于购买货物和服务的各项资金，单价在20万元以下的设备购置费5万元。",
+        "十二、机关运行经费:指行政单位和参照公务员法管理的事业单位财政拨款基本支出中的公用经费支出。",
+        "\t成本指标\t预算控制数\t预算控制数\t≤3500万元\t2024县级预算编制通知",
+        "城乡居民基本医疗保险预算控制数≤3500万元。",
+        "补助参保人数不低于37.29 万人。",
+        "单价在 20 万元以上的设备 0 台(套)。",
+        "出国(境)团组共0个，0人次。",
+        "该项目2024年城乡居民人均筹资标准35.2元/人。",
+        "年度救助对象人次规模与上年持平。",
+        "我单位无其他需要说明的事项。本年度无此项收支。",
+        "社会保障和就业支出年初预算369.25万元，支出决算364.58万元，较上年决算减少82.17万元。",
+    ],
+)
+def test_unrelated_sentences_give_no_facts(text: str) -> None:
+    assert facts_of(text) == []
