@@ -209,11 +209,15 @@ def _change_readings(target: str, base: Reading | None, facts: Sequence[FactLike
     out: list[Reading] = []
     if base is None:
         return out
-    for fact in facts:
-        if fact.name in change_names and fact.value is not None:
+    # a change of the fiscal appropriations alone is not a change of the unit's total; a change
+    # of the grand total (收支总计, carry-over included) is used only when nothing closer is stated
+    changes = [f for f in facts if f.name in change_names and f.value is not None and "fiscal" not in f.qualifier.split(",")]
+    plain = [f for f in changes if "grand_total" not in f.qualifier.split(",")]
+    for fact in plain or changes:
+        if fact.value is not None:
             prec = base.precision + _precision(fact.original, fact.unit, False)
             out.append(_derived(target, base.value - fact.value, prec, f"{fact.name}@{fact.line_no}", fact.line_no,
-                                f"{base.original} − ({fact.original})", priority))
+                                f"{base.original} − ({fact.value:+g})", priority))
     return out
 
 
@@ -266,6 +270,11 @@ def compute(items: Sequence[LineItem], facts: Sequence[FactLike]) -> tuple[dict[
     settle("prev_expenditure_total", _change_readings(
         "prev_expenditure_total", chosen["expenditure_total"], facts,
         ("expenditure_total_change", "expenditure_grand_total_change"), 2))
+
+    # figures read only for the audit (they have no column in the indicators table)
+    for name in dict.fromkeys(r.indicator for r in rules()):
+        if name not in chosen:
+            settle(name)
 
     values: dict[str, float | int | str | None] = {}
     for name, reading in chosen.items():

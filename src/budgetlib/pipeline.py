@@ -1,7 +1,7 @@
 """Pipeline: input files → validated output tables, one document at a time.
 
 Takes paths (files and/or folders) and gives the published tables — ``documents``,
-``tables``, ``line_items``, ``facts``, ``indicators``, ``indicator_sources`` and ``errors`` —
+``tables``, ``line_items``, ``facts``, ``indicators``, ``indicator_sources``, ``findings`` (the audit, :mod:`budgetlib.checks`) and ``errors`` —
 as polars frames validated by :mod:`budgetlib.schemas`, and writes them (Parquet, plus
 ``indicators.csv`` and ``errors.csv``) atomically.
 
@@ -24,14 +24,16 @@ import polars as pl
 
 from budgetlib import indicators as ind
 from budgetlib import schemas
+from budgetlib.checks import run_checks
 from budgetlib.metadata import extract_metadata, is_disclosure
 from budgetlib.narrative import extract_facts
-from budgetlib.read import DecodeError, load_lines, to_rows
+from budgetlib.read import DecodeError, Line, load_lines, to_rows
 from budgetlib.tables import find_tables, line_items
 
 __all__ = ["IngestError", "DocumentResult", "Outputs", "discover", "process_bytes", "ingest", "write_outputs"]
 
-OUTPUT_TABLES = ("documents", "tables", "line_items", "facts", "indicators", "indicator_sources", "errors")
+OUTPUT_TABLES = ("documents", "tables", "line_items", "facts", "indicators", "indicator_sources", "findings", "errors")
+_PER_DOCUMENT = ("documents", "tables", "line_items", "facts", "indicators", "indicator_sources")
 
 
 class IngestError(Exception):
@@ -112,7 +114,7 @@ def process_bytes(data: bytes, source_file: str) -> DocumentResult:
             "is_empty": not any(i.value is not None for i in items),
             "notes": "\n".join(" ".join(c for c in n.cells if c.strip()) for n in table.notes) or None,
         })
-        result.line_items.extend({**base, **asdict(i)} for i in items)
+        result.line_items.extend({**base, **asdict(i), "line_text": _line_text(lines, i.line_no)} for i in items)
     facts = extract_facts(lines)
     result.facts = [
         {**base, "fact_name": f.name, "value": f.value, "unit": f.unit, "original": f.original, "line_no": f.line_no,
@@ -135,6 +137,11 @@ def process_bytes(data: bytes, source_file: str) -> DocumentResult:
     return result
 
 
+def _line_text(lines: list[Line], line_no: int) -> str:
+    """The source line (1-based) as read, for evidence."""
+    return lines[line_no - 1].text if 0 < line_no <= len(lines) else ""
+
+
 def _iter_results(files: Iterable[Path]) -> Iterator[tuple[Path, DocumentResult | IngestError]]:
     for path in files:
         try:
@@ -152,7 +159,7 @@ def _iter_results(files: Iterable[Path]) -> Iterator[tuple[Path, DocumentResult 
 
 def ingest(paths: Iterable[Path | str]) -> Outputs:
     """Ingest every file found under ``paths``; bad files become rows of ``errors``."""
-    rows: dict[str, list[dict[str, object]]] = {name: [] for name in OUTPUT_TABLES}
+    rows: dict[str, list[dict[str, object]]] = {name: [] for name in (*_PER_DOCUMENT, "errors")}
     for path, result in _iter_results(discover(paths)):
         if isinstance(result, IngestError):
             rows["errors"].append({"source_file": path.name, "stage": result.stage, "message": result.message})
@@ -164,7 +171,8 @@ def ingest(paths: Iterable[Path | str]) -> Outputs:
         rows["indicators"].append(result.indicators)
         rows["indicator_sources"].extend(result.indicator_sources)
     frames = {name: schemas.validate(name, schemas.frame(name, r)) for name, r in rows.items()}
-    return Outputs(frames)
+    frames["findings"] = run_checks(frames)
+    return Outputs({name: frames[name] for name in OUTPUT_TABLES})
 
 
 def _atomic_write(path: Path, write: object) -> None:
@@ -181,13 +189,13 @@ def _atomic_write(path: Path, write: object) -> None:
 
 
 def write_outputs(outputs: Outputs, out_dir: Path) -> list[Path]:
-    """Write every table as Parquet, plus indicators.csv and errors.csv; returns the paths."""
+    """Write every table as Parquet, plus indicators.csv, findings.csv and errors.csv."""
     written = []
     for name, frame in outputs.frames.items():
         target = out_dir / f"{name}.parquet"
         _atomic_write(target, lambda p, f=frame: f.write_parquet(p, statistics=False))
         written.append(target)
-    for name in ("indicators", "errors"):
+    for name in ("indicators", "findings", "errors"):
         target = out_dir / f"{name}.csv"
         _atomic_write(target, lambda p, f=outputs.frames[name]: f.write_csv(p))
         written.append(target)

@@ -101,6 +101,7 @@ _DECLARED: tuple[Field, ...] = (
     _f("unit", pl.Utf8, "单位", "unit", "Unit of the figure as written (元, 万元, 人, 万人, 辆; blank for counts in tables)."),
     _f("unit_assumed", pl.Boolean, "单位为推定", "unit assumed", "True when the table declares no unit and the document's default was used.", nullable=False),
     _f("line_no", pl.Int64, "源行号", "source line", "Line number in the source text the figure came from.", nullable=False),
+    _f("line_text", pl.Utf8, "源行文本", "source line text", "The text of that source line (normalised), for evidence.", nullable=False),
     # --- facts -------------------------------------------------------------------------
     _f("fact_name", pl.Utf8, "事实名称", "fact name", "What the narrative figure is (narrative.FACT_NAMES).", nullable=False),
     _f("original", pl.Utf8, "原文数字", "original text", "The number with its unit as written in the sentence."),
@@ -113,6 +114,16 @@ _DECLARED: tuple[Field, ...] = (
     _f("source_ref", pl.Utf8, "来源", "source", "Table id and row, or fact name, the reading came from."),
     _f("chosen", pl.Boolean, "采用", "chosen", "True for the reading the indicator takes.", nullable=False),
     _f("agreeing", pl.Int64, "一致读数", "agreeing readings", "How many readings of the indicator agree with this one (within rounding).", nullable=False),
+    # --- findings ----------------------------------------------------------------------
+    _f("rule_id", pl.Utf8, "规则", "rule", "Audit rule id (reference/rules.csv; `budgetlib rules` lists them).", nullable=False),
+    _f("severity", pl.Utf8, "严重程度", "severity", "error, warning or info.", nullable=False, checks=(pa.Check.isin(["error", "warning", "info"]),)),
+    _f("table_ref", pl.Utf8, "涉及表格", "table", "Table id the finding is about (blank when it is about the narrative)."),
+    _f("row_ref", pl.Utf8, "涉及行/科目", "row or code", "Row label, classification code or indicator the finding is about."),
+    _f("expected", pl.Float64, "应为", "expected", "What the rule expects (e.g. the sum of the parts), 万元 unless a count.", unit=_WAN),
+    _f("found", pl.Float64, "实为", "found", "What the document prints, 万元 unless a count.", unit=_WAN),
+    _f("difference", pl.Float64, "差额", "difference", "found − expected.", unit=_WAN),
+    _f("evidence_lines", pl.Utf8, "证据行号", "evidence lines", "Source line numbers that prove the finding, separated by ;."),
+    _f("evidence_text", pl.Utf8, "证据原文", "evidence text", "The text of those lines, one per line, each led by its number."),
     # --- errors ------------------------------------------------------------------------
     _f("stage", pl.Utf8, "阶段", "stage", "Where the file failed: read, recognise, parse.", nullable=False),
     _f("message", pl.Utf8, "说明", "message", "What went wrong, in words a researcher understands.", nullable=False),
@@ -158,7 +169,7 @@ _META = ("unit_name", "province", "city", "county", "adcode", "doc_kind", "year"
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "documents": ("doc_id", "source_file", "source_sha256", "encoding", *_META, "n_lines", "n_tables", "n_line_items", "n_facts"),
     "tables": ("doc_id", "source_file", "table_id", "table_name_zh", "table_title", "title_line", "last_line", "table_unit", "unit_line", "continued", "n_rows", "is_empty", "notes"),
-    "line_items": ("doc_id", "source_file", "table_id", "table_title", "block", "row_index", "row_label", "row_key", "code", "code_system", "code_level", "parent_code", "measure", "period", "column_header", "value", "value_wan", "value_original", "unit", "unit_assumed", "line_no"),
+    "line_items": ("doc_id", "source_file", "table_id", "table_title", "block", "row_index", "row_label", "row_key", "code", "code_system", "code_level", "parent_code", "measure", "period", "column_header", "value", "value_wan", "value_original", "unit", "unit_assumed", "line_no", "line_text"),
     "facts": ("doc_id", "source_file", "fact_name", "value", "unit", "original", "line_no", "sentence", "qualifier", "text"),
     "indicators": ("source_file", "doc_id", *_META,
                    "revenue_total", "carryover_in", "expenditure_total", "basic_expenditure", "project_expenditure",
@@ -168,6 +179,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
                    "insured_residents", "medical_assistance", "procurement_total", "fixed_assets_total", "vehicles",
                    "prev_expenditure_total"),
     "indicator_sources": ("doc_id", "source_file", "indicator", "value", "source_kind", "source_ref", "line_no", "original", "chosen", "agreeing"),
+    "findings": ("doc_id", "source_file", "rule_id", "severity", "table_ref", "row_ref", "expected", "found", "difference", "message", "evidence_lines", "evidence_text"),
     "errors": ("source_file", "stage", "message"),
 }
 

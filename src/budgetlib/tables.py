@@ -50,6 +50,7 @@ class TableSpec:
     name_zh: str
     name_en: str
     required_in: str  # budget | final | both | none
+    has_figures: bool  # a money table (an empty one needs a statement); False for 绩效 tables
 
 
 def _read_reference(name: str) -> list[dict[str, str]]:
@@ -61,7 +62,7 @@ def _read_reference(name: str) -> list[dict[str, str]]:
 def table_specs() -> dict[str, TableSpec]:
     """The standard tables, keyed by table id (``reference/tables.csv``)."""
     return {
-        r["table_id"]: TableSpec(r["table_id"], r["name_zh"], r["name_en"], r["required_in"])
+        r["table_id"]: TableSpec(r["table_id"], r["name_zh"], r["name_en"], r["required_in"], r["has_figures"] == "true")
         for r in _read_reference("tables.csv")
     }
 

@@ -1,0 +1,580 @@
+"""Checks (the audit): ingested data → findings, every place a disclosure contradicts itself.
+
+Takes the output frames of ingest (``documents``, ``tables``, ``line_items``, ``facts``,
+``indicators``, ``indicator_sources``) and gives a ``findings`` frame: one row per problem,
+with the rule, its severity, the table and row, what was expected and what was found, a
+message a researcher understands (in Chinese) and the evidence — the source line numbers and
+the text of those lines.
+
+The rules are listed, with their severity and meaning, in ``reference/rules.csv``; each is one
+small function below, registered in :data:`RULES`. Tolerance is rounding only: 0.01 of the
+table's own unit (0.01 万元 or 0.01 元), or the rounding of the printed numbers, never more.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import polars as pl
+
+from budgetlib import schemas
+from budgetlib.tables import table_specs
+
+__all__ = ["Finding", "RuleSpec", "rule_specs", "RULES", "audit_document", "run_checks"]
+
+Row = dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    rule_id: str
+    severity: str
+    name_zh: str
+    description_zh: str
+    description_en: str
+
+
+def _read_reference(name: str) -> list[dict[str, str]]:
+    text = resources.files("budgetlib.reference").joinpath(name).read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+@cache
+def rule_specs() -> dict[str, RuleSpec]:
+    """The audit rules of ``reference/rules.csv``, by id."""
+    return {r["rule_id"]: RuleSpec(**r) for r in _read_reference("rules.csv")}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    table_ref: str | None
+    row_ref: str | None
+    expected: float | None
+    found: float | None
+    message: str
+    evidence: tuple[tuple[int, str], ...]  # (line number, line text)
+
+    @property
+    def severity(self) -> str:
+        return rule_specs()[self.rule_id].severity
+
+
+@dataclass(slots=True)
+class Doc:
+    """One document's ingested data, as plain rows."""
+
+    doc_id: str
+    source_file: str
+    doc_kind: str | None
+    province: str | None
+    items: list[Row]
+    facts: list[Row]
+    tables: list[Row]
+    sources: list[Row]
+    indicators: Row
+
+
+_UNIT_FACTOR = {"元": 1e-4, "千元": 0.1, "万元": 1.0, "亿元": 1e4}
+
+
+def _tolerance(unit: object) -> float:
+    """0.01 of the table's own unit, in 万元."""
+    return 0.01 * _UNIT_FACTOR.get(str(unit or "万元"), 1.0) + 1e-9
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def _ev(rows: Iterable[Row]) -> tuple[tuple[int, str], ...]:
+    seen: dict[int, str] = {}
+    for r in rows:
+        line = r.get("line_no")
+        if isinstance(line, int) and line not in seen:
+            seen[line] = str(r.get("line_text") or r.get("sentence") or "")
+    return tuple(sorted(seen.items()))
+
+
+def _table_name(table_id: str) -> str:
+    spec = table_specs().get(table_id)
+    return spec.name_zh.split(" / ")[0] if spec else table_id
+
+
+def _current(items: Iterable[Row]) -> list[Row]:
+    return [i for i in items if i["period"] == "current" and i["value_wan"] is not None]
+
+
+# ---------------------------------------------------------------------------------------
+# Arithmetic inside a table
+
+_TOTAL_KEYS = {"合计", "总计"}
+
+
+def check_table_total_rows(doc: Doc) -> list[Finding]:
+    """合计 row = sum of the 类 rows, column by column."""
+    out: list[Finding] = []
+    by_table: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    for i in _current(doc.items):
+        by_table[(str(i["table_id"]), str(i["table_title"]))].append(i)
+    for (table_id, _), items in by_table.items():
+        systems = {i["code_system"] for i in items if i["code_level"] == "类"}
+        for system in systems:
+            columns: dict[tuple[object, str], list[Row]] = defaultdict(list)
+            for i in items:
+                columns[(i["block"], str(i["measure"]))].append(i)
+            for (_, measure), col in columns.items():
+                totals = [i for i in col if i["row_key"] in _TOTAL_KEYS and i["code"] is None]
+                parts = [i for i in col if i["code_level"] == "类" and i["code_system"] == system]
+                if not totals or not parts:
+                    continue
+                total = totals[0]
+                got = sum(float(p["value_wan"]) for p in parts)  # type: ignore[arg-type]
+                want = float(total["value_wan"])  # type: ignore[arg-type]
+                if abs(got - want) > _tolerance(total["unit"]):
+                    out.append(Finding(
+                        "table_total_rows", table_id, f"合计/{measure}", got, want,
+                        f"{_table_name(table_id)}“合计”行（{total['column_header'] or measure}）为{_fmt(want)}万元，"
+                        f"各类科目之和为{_fmt(got)}万元，相差{_fmt(want - got)}万元。",
+                        _ev([total, *parts]),
+                    ))
+    return out
+
+
+def check_code_hierarchy(doc: Doc) -> list[Finding]:
+    """Each 类 = sum of its 款, each 款 = sum of its 项 (function and economic codes)."""
+    out: list[Finding] = []
+    groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    for i in _current(doc.items):
+        if i["code"] is not None:
+            groups[(str(i["table_id"]), str(i["measure"]))].append(i)
+    for (table_id, measure), items in groups.items():
+        by_code: dict[str, Row] = {}
+        for i in items:
+            by_code.setdefault(str(i["code"]), i)
+        children: dict[str, list[Row]] = defaultdict(list)
+        for code, i in by_code.items():
+            if i["parent_code"] is not None:
+                children[str(i["parent_code"])].append(i)
+        for parent, kids in children.items():
+            if parent not in by_code:
+                continue
+            p = by_code[parent]
+            got = sum(float(k["value_wan"]) for k in kids)  # type: ignore[arg-type]
+            want = float(p["value_wan"])  # type: ignore[arg-type]
+            if abs(got - want) > _tolerance(p["unit"]):
+                level = "类" if len(parent) == 3 else "款"
+                out.append(Finding(
+                    "code_hierarchy", table_id, parent, got, want,
+                    f"{_table_name(table_id)}中{level}级科目{parent} {p['row_label']}（{p['column_header'] or measure}）为"
+                    f"{_fmt(want)}万元，其下级科目之和为{_fmt(got)}万元，相差{_fmt(want - got)}万元。",
+                    _ev([p, *kids]),
+                ))
+    return out
+
+
+# total = sum of parts, within one row (measure names from reference/columns.csv)
+_EXPENDITURE_PARTS = ("basic", "project", "operating_exp", "remit_upper", "subsidy_affiliated")
+_INCOME_PARTS = ("fiscal", "special_account", "business_income", "operating_income", "upper_subsidy", "affiliated_income", "other_income")
+_FISCAL_PARTS = ("fiscal_gpb", "fiscal_fund", "fiscal_soe")
+
+
+def _equations(measures: set[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """The column equations that apply to a table with these measures."""
+    eqs: list[tuple[str, tuple[str, ...]]] = []
+    exp_parts = tuple(m for m in _EXPENDITURE_PARTS if m in measures)
+    if "basic" not in measures:
+        exp_parts += tuple(m for m in ("personnel", "public") if m in measures)
+    if len(exp_parts) >= 2:
+        eqs.append(("total", exp_parts))
+        eqs.append(("current_total", exp_parts))
+    if "basic" in measures and {"personnel", "public"} <= measures:
+        eqs.append(("basic", ("personnel", "public")))
+    if {"current_total", "carryover"} <= measures:
+        eqs.append(("total", ("current_total", "carryover")))
+    income = tuple(m for m in _INCOME_PARTS if m in measures)
+    if len(income) >= 2 or (income and "current_total" in measures):
+        eqs.append(("current_total", income))
+        if "current_total" not in measures:
+            eqs.append(("total", income + (("carryover",) if "carryover" in measures else ())))
+    fiscal = tuple(m for m in _FISCAL_PARTS if m in measures)
+    if len(fiscal) >= 2:
+        eqs.append(("total", fiscal))
+    return [(left, parts) for left, parts in eqs if left in measures and left not in parts]
+
+
+def check_column_sums(doc: Doc) -> list[Finding]:
+    """Within a row: total = basic + project …, basic = personnel + public, etc."""
+    out: list[Finding] = []
+    tables: dict[str, list[Row]] = defaultdict(list)
+    for i in _current(doc.items):
+        tables[str(i["table_id"]) + "\x00" + str(i["table_title"])].append(i)
+    for key, items in tables.items():
+        table_id = key.split("\x00")[0]
+        blocks: dict[object, list[Row]] = defaultdict(list)
+        for i in items:
+            blocks[i["block"]].append(i)
+        for block_items in blocks.values():
+            measures = {str(i["measure"]) for i in block_items}
+            eqs = _equations(measures)
+            if not eqs:
+                continue
+            rows: dict[object, dict[str, Row]] = defaultdict(dict)
+            for i in block_items:
+                rows[i["row_index"]].setdefault(str(i["measure"]), i)
+            for cells in rows.values():
+                for left, parts in eqs:
+                    if left not in cells or not any(p in cells for p in parts):
+                        continue
+                    got = sum(float(cells[p]["value_wan"]) for p in parts if p in cells)  # type: ignore[arg-type]
+                    want = float(cells[left]["value_wan"])  # type: ignore[arg-type]
+                    if abs(got - want) > _tolerance(cells[left]["unit"]):
+                        lead = cells[left]
+                        names = "+".join(str(cells[p]["column_header"] or p) for p in parts if p in cells)
+                        out.append(Finding(
+                            "column_sums", table_id, str(lead["code"] or lead["row_label"]), got, want,
+                            f"{_table_name(table_id)}“{lead['row_label']}”行：{lead['column_header'] or left}为{_fmt(want)}万元，"
+                            f"而{names}为{_fmt(got)}万元，相差{_fmt(want - got)}万元。",
+                            _ev([lead, *(cells[p] for p in parts if p in cells)]),
+                        ))
+    return out
+
+
+@cache
+def _row_sums() -> tuple[tuple[str, re.Pattern[str], tuple[re.Pattern[str], ...]], ...]:
+    return tuple(
+        (r["table_id"], re.compile(r["total_row"]), tuple(re.compile(p) for p in r["part_rows"].split(";")))
+        for r in _read_reference("row_sums.csv")
+    )
+
+
+def check_row_sums(doc: Doc) -> list[Finding]:
+    """A total row = the sum of its part rows (reference/row_sums.csv), column by column."""
+    out: list[Finding] = []
+    for table_id, total_rx, part_rxs in _row_sums():
+        items = [i for i in _current(doc.items) if i["table_id"] == table_id]
+        columns: dict[tuple[object, str], list[Row]] = defaultdict(list)
+        for i in items:
+            columns[(i["block"], str(i["measure"]))].append(i)
+        for (_, measure), col in columns.items():
+            total = next((i for i in col if total_rx.fullmatch(str(i["row_key"]))), None)
+            if total is None:
+                continue
+            parts = [next((i for i in col if rx.fullmatch(str(i["row_key"]))), None) for rx in part_rxs]
+            present = [p for p in parts if p is not None]
+            if not present:
+                continue
+            got = sum(float(p["value_wan"]) for p in present)  # type: ignore[arg-type]
+            want = float(total["value_wan"])  # type: ignore[arg-type]
+            if abs(got - want) > _tolerance(total["unit"]):
+                out.append(Finding(
+                    "row_sums", table_id, str(total["row_label"]), got, want,
+                    f"{_table_name(table_id)}“{total['row_label']}”（{total['column_header'] or measure}）为{_fmt(want)}万元，"
+                    f"分项之和为{_fmt(got)}万元，相差{_fmt(want - got)}万元。",
+                    _ev([total, *present]),
+                ))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Across tables
+
+_CODE_TABLES = ("revenue", "expenditure", "gpb_expenditure")
+
+
+def _has_other_budgets(doc: Doc) -> bool:
+    """True when government-fund or state-capital tables hold figures (then the general
+    public budget tables cover only part of the expenditure)."""
+    return any(i["table_id"] in ("gov_fund", "state_capital") and i["value_wan"] not in (None, 0.0) for i in doc.items)
+
+
+def _codes_by_label(doc: Doc, tables: Sequence[str]) -> dict[str, str]:
+    """Row name → function code, for names that carry exactly one code in the code tables.
+
+    A row whose printed code cannot be read (``210101`` for 2101101) is still compared by name.
+    """
+    codes: dict[str, set[str]] = defaultdict(set)
+    for i in doc.items:
+        if i["table_id"] in tables and i["code_system"] == "function" and i["code"] is not None:
+            codes[str(i["row_key"])].add(str(i["code"]))
+    return {label: next(iter(c)) for label, c in codes.items() if len(c) == 1}
+
+
+def check_same_code_across_tables(doc: Doc) -> list[Finding]:
+    """A function code printed in two tables has the same amount (and basic/project split)."""
+    out: list[Finding] = []
+    tables = ("revenue", "expenditure") if _has_other_budgets(doc) else _CODE_TABLES
+    readings: dict[tuple[str, str], dict[str, Row]] = defaultdict(dict)
+    label_codes = _codes_by_label(doc, tables)
+    for i in _current(doc.items):
+        if i["table_id"] not in tables:
+            continue
+        if i["code"] is None and label_codes.get(str(i["row_key"])):
+            i = {**i, "code": label_codes[str(i["row_key"])], "code_system": "function"}  # a misprinted code, known by its name
+        if i["code_system"] != "function" or i["code"] is None:
+            continue
+        measure = str(i["measure"])
+        if measure == "current_total" and i["table_id"] != "revenue":
+            measure = "total"
+        if measure not in ("total", "basic", "project"):
+            continue
+        readings[(str(i["code"]), measure)].setdefault(str(i["table_id"]), i)
+    for (code, measure), by_table in readings.items():
+        if len(by_table) < 2:
+            continue
+        values = {t: float(r["value_wan"]) for t, r in by_table.items()}  # type: ignore[arg-type]
+        tol = max(_tolerance(r["unit"]) for r in by_table.values())
+        # the value most tables agree with; each other table is a finding
+        best = max(values.values(), key=lambda v: sum(abs(v - w) <= tol for w in values.values()))
+        support = sum(abs(best - w) <= tol for w in values.values())
+        for table_id, value in values.items():
+            if abs(value - best) <= tol:
+                continue
+            others = [r for t, r in by_table.items() if t != table_id]
+            row = by_table[table_id]
+            basis = "其他表" if support > 1 else next(_table_name(t) for t in by_table if t != table_id)
+            out.append(Finding(
+                "same_code_across_tables", table_id, code, best, value,
+                f"科目{code} {row['row_label']}（{measure}）在{_table_name(table_id)}中为{_fmt(value)}万元，"
+                f"{basis}为{_fmt(best)}万元，相差{_fmt(value - best)}万元。",
+                _ev([row, *others]),
+            ))
+    return out
+
+
+def _reading_rows(doc: Doc) -> dict[str, list[Row]]:
+    grouped: dict[str, list[Row]] = defaultdict(list)
+    for s in doc.sources:
+        grouped[str(s["indicator"])].append(s)
+    return grouped
+
+
+def _line_text(doc: Doc, line: object) -> str:
+    for i in doc.items:
+        if i["line_no"] == line:
+            return str(i["line_text"])
+    for f in doc.facts:
+        if f["line_no"] == line:
+            return str(f["sentence"])
+    return ""
+
+
+def _precision(original: str, value: float) -> float:
+    match = re.search(r"\d[\d,]*(?:\.(\d+))?", original or "")
+    decimals = len(match.group(1)) if match and match.group(1) else 0
+    scale = 1e-4 if value and original and "元" in original and "万元" not in original else 1.0
+    return 0.5 * 10 ** (-decimals) * scale
+
+
+def check_readings(doc: Doc) -> list[Finding]:
+    """Readings of one figure that disagree with the figure most sources support:
+    table against table, narrative against table, or the narrative's own arithmetic."""
+    out: list[Finding] = []
+    for indicator, rows in _reading_rows(doc).items():
+        chosen = next((r for r in rows if r["chosen"]), None)
+        if chosen is None:
+            continue
+        cv = float(chosen["value"])  # type: ignore[arg-type]
+        for r in rows:
+            if r is chosen:
+                continue
+            rv = float(r["value"])  # type: ignore[arg-type]
+            tol = _precision(str(chosen["original"]), cv) + _precision(str(r["original"]), rv) + 1e-9
+            if indicator in ("vehicles", "insured_residents"):
+                tol = max(tol, 0.5)
+            if abs(rv - cv) <= tol:
+                continue
+            kinds = {r["source_kind"], chosen["source_kind"]}
+            if "derived" in kinds:
+                rule = "narrative_arithmetic"
+            elif "narrative" in kinds:
+                rule = "narrative_vs_table"
+            else:
+                rule = "cross_table_figure"
+            name = schemas.FIELDS[indicator].zh if indicator in schemas.FIELDS else indicator
+            where = str(r["source_ref"]).split(":")[0].split("@")[0]
+            out.append(Finding(
+                rule, where if r["source_kind"] == "table" else None, indicator, cv, rv,
+                f"{name}：{_describe(r)}为{_fmt(rv)}，而{_describe(chosen)}为{_fmt(cv)}"
+                f"（{chosen['agreeing']}处一致），相差{_fmt(rv - cv)}。",
+                tuple(sorted({(int(x["line_no"]), _line_text(doc, x["line_no"])) for x in (r, chosen) if isinstance(x["line_no"], int)})),
+            ))
+    return out
+
+
+def _describe(reading: Row) -> str:
+    ref = str(reading["source_ref"])
+    if reading["source_kind"] == "table":
+        table_id, _, row = ref.partition(":")
+        return f"{_table_name(table_id)}“{row}”"
+    if reading["source_kind"] == "derived":
+        return f"按说明中的增减额推算（{reading['original']}）"
+    return f"情况说明（第{reading['line_no']}行）"
+
+
+# ---------------------------------------------------------------------------------------
+# “三公”
+
+_PARTS = ("three_public_abroad", "three_public_vehicle_purchase", "three_public_vehicle_operation", "three_public_reception")
+
+
+def check_three_public_parts(doc: Doc) -> list[Finding]:
+    """Narrative “三公” total = the sum of the four parts it states (this year and last)."""
+    out: list[Finding] = []
+    for suffix, when in (("", "本年"), ("_prev", "上年")):
+        by_name: dict[str, list[Row]] = defaultdict(list)
+        for f in doc.facts:
+            by_name[str(f["fact_name"])].append(f)
+        totals = by_name.get("three_public_total" + suffix, [])
+        parts = [by_name.get(p + suffix, []) for p in _PARTS]
+        if not totals or not all(parts):
+            continue
+        total = totals[0]
+        chosen_parts = [p[0] for p in parts]
+        got = sum(float(p["value"]) for p in chosen_parts)  # type: ignore[arg-type]
+        want = float(total["value"])  # type: ignore[arg-type]
+        if abs(got - want) > 0.01 + 1e-9:
+            out.append(Finding(
+                "three_public_parts", "three_public", "three_public_total" + suffix, got, want,
+                f"情况说明中{when}“三公”经费合计为{_fmt(want)}万元，而因公出国(境)费、公务用车购置费、"
+                f"公务用车运行维护费、公务接待费之和为{_fmt(got)}万元。",
+                _ev([total, *chosen_parts]),
+            ))
+    return out
+
+
+def check_three_public_reason(doc: Doc) -> list[Finding]:
+    """A change of the “三公” total comes with a reason."""
+    now, prev = doc.indicators.get("three_public_total"), doc.indicators.get("three_public_prev_total")
+    if now is None or prev is None or abs(float(now) - float(prev)) <= 0.01 or doc.indicators.get("three_public_change_reason"):  # type: ignore[arg-type]
+        return []
+    facts = [f for f in doc.facts if str(f["fact_name"]).startswith("three_public_total")]
+    return [Finding(
+        "three_public_reason", "three_public", "three_public_total", float(prev), float(now),  # type: ignore[arg-type]
+        f"“三公”经费由上年{_fmt(float(prev))}万元变为{_fmt(float(now))}万元，情况说明未给出增减原因。",  # type: ignore[arg-type]
+        _ev(facts),
+    )]
+
+
+# ---------------------------------------------------------------------------------------
+# Completeness
+
+
+@cache
+def _templates() -> dict[tuple[str, str], tuple[str, ...]]:
+    found: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for r in _read_reference("province_templates.csv"):
+        found[(r["province"], r["doc_kind"])].append(r["table_id"])
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def required_tables(doc_kind: str | None, province: str | None) -> tuple[str, ...]:
+    """The tables a document of this kind (and province, where its template is known) must have."""
+    if doc_kind not in ("budget", "final"):
+        return ()
+    required = [t.table_id for t in table_specs().values() if t.required_in in ("both", doc_kind)]
+    for table_id in _templates().get((province or "", doc_kind), ()):
+        if table_id not in required:
+            required.append(table_id)
+    return tuple(required)
+
+
+def check_required_tables(doc: Doc) -> list[Finding]:
+    present = {str(t["table_id"]) for t in doc.tables}
+    out = []
+    for table_id in required_tables(doc.doc_kind, doc.province):
+        if table_id not in present:
+            kind = "部门预算" if doc.doc_kind == "budget" else "部门决算"
+            out.append(Finding(
+                "required_table_missing", table_id, None, None, None,
+                f"{kind}应公开{_table_name(table_id)}，文本中未找到该表（若所读文本为摘录，请核对原文件）。", (),
+            ))
+    return out
+
+
+_EMPTY_STATEMENT = re.compile(r"(无|空表|不涉及|没有|未安排|本表无数据)")
+
+
+def check_empty_tables(doc: Doc) -> list[Finding]:
+    out = []
+    for t in doc.tables:
+        spec = table_specs().get(str(t["table_id"]))
+        if spec is None or not spec.has_figures:
+            continue
+        if t["is_empty"] and not _EMPTY_STATEMENT.search(str(t["notes"] or "")):
+            out.append(Finding(
+                "empty_table_unexplained", str(t["table_id"]), None, None, None,
+                f"{t['table_title']}为空表，但未注明原因（如“本部门无…，空表列示”）。",
+                ((int(t["title_line"]), str(t["table_title"])),),  # type: ignore[call-overload]
+            ))
+    return out
+
+
+def check_explained(doc: Doc) -> list[Finding]:
+    names = {str(f["fact_name"]) for f in doc.facts}
+    out = []
+    if not any(n.startswith("three_public") for n in names):
+        out.append(Finding("not_explained", None, "three_public_total", None, None, "情况说明未说明“三公”经费。", ()))
+    if "org_running_cost" not in names:
+        out.append(Finding("not_explained", None, "org_running_cost", None, None, "情况说明未说明机关运行经费。", ()))
+    return out
+
+
+RULES: dict[str, Callable[[Doc], list[Finding]]] = {
+    "table_total_rows": check_table_total_rows,
+    "code_hierarchy": check_code_hierarchy,
+    "column_sums": check_column_sums,
+    "row_sums": check_row_sums,
+    "same_code_across_tables": check_same_code_across_tables,
+    "readings": check_readings,  # cross_table_figure, narrative_vs_table, narrative_arithmetic
+    "three_public_parts": check_three_public_parts,
+    "three_public_reason": check_three_public_reason,
+    "required_table_missing": check_required_tables,
+    "empty_table_unexplained": check_empty_tables,
+    "not_explained": check_explained,
+}
+
+
+def audit_document(doc: Doc) -> list[Finding]:
+    """Every finding of one document, in rule order."""
+    return [f for check in RULES.values() for f in check(doc)]
+
+
+def _group(frame: pl.DataFrame) -> dict[str, list[Row]]:
+    grouped: dict[str, list[Row]] = defaultdict(list)
+    for r in frame.iter_rows(named=True):
+        grouped[str(r["doc_id"])].append(r)
+    return grouped
+
+
+def run_checks(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Audit every document of a batch → the validated ``findings`` frame."""
+    items, facts, tables, sources = (_group(frames[n]) for n in ("line_items", "facts", "tables", "indicator_sources"))
+    indicators = {str(r["doc_id"]): r for r in frames["indicators"].iter_rows(named=True)}
+    rows: list[Row] = []
+    for d in frames["documents"].iter_rows(named=True):
+        doc = Doc(str(d["doc_id"]), str(d["source_file"]), d["doc_kind"], d["province"], items.get(d["doc_id"], []),
+                  facts.get(d["doc_id"], []), tables.get(d["doc_id"], []), sources.get(d["doc_id"], []),
+                  indicators.get(d["doc_id"], {}))
+        for f in audit_document(doc):
+            rows.append({
+                "doc_id": doc.doc_id, "source_file": doc.source_file, "rule_id": f.rule_id, "severity": f.severity,
+                "table_ref": f.table_ref, "row_ref": f.row_ref, "expected": f.expected, "found": f.found,
+                "difference": None if f.expected is None or f.found is None else round(f.found - f.expected, 6),
+                "message": f.message, "evidence_lines": ";".join(str(n) for n, _ in f.evidence) or None,
+                "evidence_text": "\n".join(f"{n}: {t}" for n, t in f.evidence) or None,
+            })
+    return schemas.validate("findings", schemas.frame("findings", rows))
+
+
+def rules_table() -> Sequence[RuleSpec]:
+    """The rules, in the order they run."""
+    return list(rule_specs().values())
