@@ -89,6 +89,13 @@ def _tolerance(unit: object) -> float:
     return 0.01 * _UNIT_FACTOR.get(str(unit or "万元"), 1.0) + 1e-9
 
 
+def _num(row: Row, key: str) -> float:
+    """A numeric field of a row (the callers have checked it is not null)."""
+    value = row[key]
+    assert isinstance(value, (int, float)), f"{key} is not a number: {value!r}"
+    return float(value)
+
+
 def _fmt(value: float | None) -> str:
     if value is None:
         return "—"
@@ -100,7 +107,7 @@ def _ev(rows: Iterable[Row]) -> tuple[tuple[int, str], ...]:
     for r in rows:
         line = r.get("line_no")
         if isinstance(line, int) and line not in seen:
-            seen[line] = str(r.get("line_text") or r.get("sentence") or "")
+            seen[line] = str(r.get("line_text") or "")
     return tuple(sorted(seen.items()))
 
 
@@ -137,8 +144,8 @@ def check_table_total_rows(doc: Doc) -> list[Finding]:
                 if not totals or not parts:
                     continue
                 total = totals[0]
-                got = sum(float(p["value_wan"]) for p in parts)  # type: ignore[arg-type]
-                want = float(total["value_wan"])  # type: ignore[arg-type]
+                got = sum(_num(p, "value_wan") for p in parts)
+                want = _num(total, "value_wan")
                 if abs(got - want) > _tolerance(total["unit"]):
                     out.append(Finding(
                         "table_total_rows", table_id, f"合计/{measure}", got, want,
@@ -146,6 +153,46 @@ def check_table_total_rows(doc: Doc) -> list[Finding]:
                         f"各类科目之和为{_fmt(got)}万元，相差{_fmt(want - got)}万元。",
                         _ev([total, *parts]),
                     ))
+    return out
+
+
+_SUMMARY_TOTAL = re.compile(r"本年(收入|支出)合计")
+_LEVELS = (re.compile(r"^[一二三四五六七八九十]+、"), re.compile(r"^\d+[、.．](?!\d)"), re.compile(r"^[(（]\d+[)）]"))
+
+
+def _level(label: str) -> int | None:
+    for depth, rx in enumerate(_LEVELS):
+        if rx.match(label.strip()):
+            return depth
+    return None
+
+
+def check_summary_sums(doc: Doc) -> list[Finding]:
+    """本年收入合计 / 本年支出合计 = the sum of the top-level rows above it (side by side blocks)."""
+    out: list[Finding] = []
+    groups: dict[tuple[str, str, object, str], list[Row]] = defaultdict(list)
+    for i in _current(doc.items):
+        groups[(str(i["table_id"]), str(i["table_title"]), i["block"], str(i["measure"]))].append(i)
+    for (table_id, _, _, _), col in groups.items():
+        total = next((i for i in col if _SUMMARY_TOTAL.fullmatch(str(i["row_key"]))), None)
+        if total is None:
+            continue
+        above = [i for i in col if int(_num(i, "row_index")) < int(_num(total, "row_index"))]
+        levels = [lv for lv in (_level(str(i["row_label"])) for i in above) if lv is not None]
+        if levels:
+            top = min(levels)
+            above = [i for i in above if _level(str(i["row_label"])) == top]
+        if not above:
+            continue
+        got = sum(_num(i, "value_wan") for i in above)
+        want = _num(total, "value_wan")
+        if abs(got - want) > _tolerance(total["unit"]):
+            out.append(Finding(
+                "summary_sums", table_id, str(total["row_label"]), got, want,
+                f"{_table_name(table_id)}“{total['row_label']}”为{_fmt(want)}万元，其上各项之和为{_fmt(got)}万元，"
+                f"相差{_fmt(want - got)}万元。",
+                _ev([total, *above]),
+            ))
     return out
 
 
@@ -161,15 +208,15 @@ def check_code_hierarchy(doc: Doc) -> list[Finding]:
         for i in items:
             by_code.setdefault(str(i["code"]), i)
         children: dict[str, list[Row]] = defaultdict(list)
-        for code, i in by_code.items():
+        for i in by_code.values():
             if i["parent_code"] is not None:
                 children[str(i["parent_code"])].append(i)
         for parent, kids in children.items():
             if parent not in by_code:
                 continue
             p = by_code[parent]
-            got = sum(float(k["value_wan"]) for k in kids)  # type: ignore[arg-type]
-            want = float(p["value_wan"])  # type: ignore[arg-type]
+            got = sum(_num(k, "value_wan") for k in kids)
+            want = _num(p, "value_wan")
             if abs(got - want) > _tolerance(p["unit"]):
                 level = "类" if len(parent) == 3 else "款"
                 out.append(Finding(
@@ -234,8 +281,8 @@ def check_column_sums(doc: Doc) -> list[Finding]:
                 for left, parts in eqs:
                     if left not in cells or not any(p in cells for p in parts):
                         continue
-                    got = sum(float(cells[p]["value_wan"]) for p in parts if p in cells)  # type: ignore[arg-type]
-                    want = float(cells[left]["value_wan"])  # type: ignore[arg-type]
+                    got = sum(_num(cells[p], "value_wan") for p in parts if p in cells)
+                    want = _num(cells[left], "value_wan")
                     if abs(got - want) > _tolerance(cells[left]["unit"]):
                         lead = cells[left]
                         names = "+".join(str(cells[p]["column_header"] or p) for p in parts if p in cells)
@@ -272,8 +319,8 @@ def check_row_sums(doc: Doc) -> list[Finding]:
             present = [p for p in parts if p is not None]
             if not present:
                 continue
-            got = sum(float(p["value_wan"]) for p in present)  # type: ignore[arg-type]
-            want = float(total["value_wan"])  # type: ignore[arg-type]
+            got = sum(_num(p, "value_wan") for p in present)
+            want = _num(total, "value_wan")
             if abs(got - want) > _tolerance(total["unit"]):
                 out.append(Finding(
                     "row_sums", table_id, str(total["row_label"]), got, want,
@@ -330,7 +377,7 @@ def check_same_code_across_tables(doc: Doc) -> list[Finding]:
     for (code, measure), by_table in readings.items():
         if len(by_table) < 2:
             continue
-        values = {t: float(r["value_wan"]) for t, r in by_table.items()}  # type: ignore[arg-type]
+        values = {t: _num(r, "value_wan") for t, r in by_table.items()}
         tol = max(_tolerance(r["unit"]) for r in by_table.values())
         # the value most tables agree with; each other table is a finding
         best = max(values.values(), key=lambda v: sum(abs(v - w) <= tol for w in values.values()))
@@ -363,7 +410,7 @@ def _line_text(doc: Doc, line: object) -> str:
             return str(i["line_text"])
     for f in doc.facts:
         if f["line_no"] == line:
-            return str(f["sentence"])
+            return str(f["line_text"])
     return ""
 
 
@@ -382,11 +429,11 @@ def check_readings(doc: Doc) -> list[Finding]:
         chosen = next((r for r in rows if r["chosen"]), None)
         if chosen is None:
             continue
-        cv = float(chosen["value"])  # type: ignore[arg-type]
+        cv = _num(chosen, "value")
         for r in rows:
             if r is chosen:
                 continue
-            rv = float(r["value"])  # type: ignore[arg-type]
+            rv = _num(r, "value")
             tol = _precision(str(chosen["original"]), cv) + _precision(str(r["original"]), rv) + 1e-9
             if indicator in ("vehicles", "insured_residents"):
                 tol = max(tol, 0.5)
@@ -395,6 +442,8 @@ def check_readings(doc: Doc) -> list[Finding]:
             kinds = {r["source_kind"], chosen["source_kind"]}
             if "derived" in kinds:
                 rule = "narrative_arithmetic"
+            elif kinds == {"narrative"}:
+                rule = "narrative_self"
             elif "narrative" in kinds:
                 rule = "narrative_vs_table"
             else:
@@ -426,40 +475,53 @@ def _describe(reading: Row) -> str:
 _PARTS = ("three_public_abroad", "three_public_vehicle_purchase", "three_public_vehicle_operation", "three_public_reception")
 
 
+_THREE_PUBLIC_EQUATIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("three_public_total", _PARTS, "因公出国(境)费、公务用车购置费、公务用车运行维护费、公务接待费之和"),
+    ("three_public_total", ("three_public_abroad", "three_public_vehicle", "three_public_reception"),
+     "因公出国(境)费、公务用车购置及运行维护费、公务接待费之和"),
+    ("three_public_vehicle", ("three_public_vehicle_purchase", "three_public_vehicle_operation"), "公务用车购置费与运行维护费之和"),
+)
+_THREE_PUBLIC_NAMES = {"three_public_total": "“三公”经费合计", "three_public_vehicle": "公务用车购置及运行维护费"}
+
+
 def check_three_public_parts(doc: Doc) -> list[Finding]:
-    """Narrative “三公” total = the sum of the four parts it states (this year and last)."""
+    """The narrative's “三公” figures add up: total = its parts; vehicles = purchase + operation
+    (this year and last)."""
     out: list[Finding] = []
-    for suffix, when in (("", "本年"), ("_prev", "上年")):
-        by_name: dict[str, list[Row]] = defaultdict(list)
-        for f in doc.facts:
+    by_name: dict[str, list[Row]] = defaultdict(list)
+    for f in doc.facts:
+        if f["value"] is not None:
             by_name[str(f["fact_name"])].append(f)
-        totals = by_name.get("three_public_total" + suffix, [])
-        parts = [by_name.get(p + suffix, []) for p in _PARTS]
-        if not totals or not all(parts):
-            continue
-        total = totals[0]
-        chosen_parts = [p[0] for p in parts]
-        got = sum(float(p["value"]) for p in chosen_parts)  # type: ignore[arg-type]
-        want = float(total["value"])  # type: ignore[arg-type]
-        if abs(got - want) > 0.01 + 1e-9:
-            out.append(Finding(
-                "three_public_parts", "three_public", "three_public_total" + suffix, got, want,
-                f"情况说明中{when}“三公”经费合计为{_fmt(want)}万元，而因公出国(境)费、公务用车购置费、"
-                f"公务用车运行维护费、公务接待费之和为{_fmt(got)}万元。",
-                _ev([total, *chosen_parts]),
-            ))
+    for suffix, when in (("", "本年"), ("_prev", "上年")):
+        for left, parts, what in _THREE_PUBLIC_EQUATIONS:
+            totals = by_name.get(left + suffix, [])
+            found = [by_name.get(p + suffix, []) for p in parts]
+            if not totals or not all(found):
+                continue
+            total, chosen_parts = totals[0], [p[0] for p in found]
+            got = sum(_num(p, "value") for p in chosen_parts)
+            want = _num(total, "value")
+            if abs(got - want) > 0.01 + 1e-9:
+                out.append(Finding(
+                    "three_public_parts", "three_public", left + suffix, got, want,
+                    f"情况说明中{when}{_THREE_PUBLIC_NAMES[left]}为{_fmt(want)}万元，而{what}为{_fmt(got)}万元。",
+                    _ev([total, *chosen_parts]),
+                ))
     return out
 
 
 def check_three_public_reason(doc: Doc) -> list[Finding]:
     """A change of the “三公” total comes with a reason."""
-    now, prev = doc.indicators.get("three_public_total"), doc.indicators.get("three_public_prev_total")
-    if now is None or prev is None or abs(float(now) - float(prev)) <= 0.01 or doc.indicators.get("three_public_change_reason"):  # type: ignore[arg-type]
+    ind = doc.indicators
+    if ind.get("three_public_total") is None or ind.get("three_public_prev_total") is None:
+        return []
+    now, prev = _num(ind, "three_public_total"), _num(ind, "three_public_prev_total")
+    if abs(now - prev) <= 0.01 or ind.get("three_public_change_reason"):
         return []
     facts = [f for f in doc.facts if str(f["fact_name"]).startswith("three_public_total")]
     return [Finding(
-        "three_public_reason", "three_public", "three_public_total", float(prev), float(now),  # type: ignore[arg-type]
-        f"“三公”经费由上年{_fmt(float(prev))}万元变为{_fmt(float(now))}万元，情况说明未给出增减原因。",  # type: ignore[arg-type]
+        "three_public_reason", "three_public", "three_public_total", prev, now,
+        f"“三公”经费由上年{_fmt(prev)}万元变为{_fmt(now)}万元，情况说明未给出增减原因。",
         _ev(facts),
     )]
 
@@ -513,7 +575,7 @@ def check_empty_tables(doc: Doc) -> list[Finding]:
             out.append(Finding(
                 "empty_table_unexplained", str(t["table_id"]), None, None, None,
                 f"{t['table_title']}为空表，但未注明原因（如“本部门无…，空表列示”）。",
-                ((int(t["title_line"]), str(t["table_title"])),),  # type: ignore[call-overload]
+                ((int(_num(t, "title_line")), str(t["table_title"])),),
             ))
     return out
 
@@ -530,11 +592,12 @@ def check_explained(doc: Doc) -> list[Finding]:
 
 RULES: dict[str, Callable[[Doc], list[Finding]]] = {
     "table_total_rows": check_table_total_rows,
+    "summary_sums": check_summary_sums,
     "code_hierarchy": check_code_hierarchy,
     "column_sums": check_column_sums,
     "row_sums": check_row_sums,
     "same_code_across_tables": check_same_code_across_tables,
-    "readings": check_readings,  # cross_table_figure, narrative_vs_table, narrative_arithmetic
+    "readings": check_readings,  # cross_table_figure, narrative_vs_table, narrative_self, narrative_arithmetic
     "three_public_parts": check_three_public_parts,
     "three_public_reason": check_three_public_reason,
     "required_table_missing": check_required_tables,

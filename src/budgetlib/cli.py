@@ -15,8 +15,9 @@ from rich.console import Console
 from rich.table import Table
 
 from budgetlib import __version__, paths, schemas
+from budgetlib.checks import rules_table
+from budgetlib.pipeline import audit_folder, write_outputs
 from budgetlib.pipeline import ingest as run_ingest
-from budgetlib.pipeline import write_outputs
 
 app = typer.Typer(
     name="budgetlib",
@@ -68,9 +69,49 @@ def ingest(
     _out.print(summary)
     for err in outputs.errors.iter_rows(named=True):
         _err.print(f"[red]error[/red] {err['source_file']}: {err['stage']}: {err['message']}", highlight=False, markup=True)
-    _out.print(f"{docs.height} document(s) ingested, {outputs.errors.height} failed.")
+    findings = outputs.frames["findings"]
+    n_errors = findings.filter(findings["severity"] == "error").height
+    _out.print(f"{docs.height} document(s) ingested, {outputs.errors.height} failed; audit: {findings.height} finding(s), {n_errors} error(s) (findings.csv).")
     if outputs.errors.height:
         raise typer.Exit(code=1)
+
+
+@app.command()
+def audit(
+    folder: Annotated[Path | None, typer.Argument(help="Folder written by `budgetlib ingest` (default: data/processed).", show_default=False)] = None,
+) -> None:
+    """Re-run the audit on ingested data: writes findings.parquet and findings.csv there.
+
+    Exit status 1 when any finding is an error.
+    """
+    target = folder or paths.processed_dir()
+    try:
+        findings = audit_folder(target)
+    except FileNotFoundError as exc:
+        _err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(code=2) from exc
+    summary = Table(title=f"budgetlib audit → {target}")
+    for col in ("source_file", "severity", "rule_id", "count"):
+        summary.add_column(col)
+    counts = findings.group_by("source_file", "severity", "rule_id").len().sort("source_file", "severity", "rule_id")
+    for row in counts.iter_rows():
+        summary.add_row(*(str(v) for v in row))
+    _out.print(summary)
+    errors = findings.filter(findings["severity"] == "error").height
+    _out.print(f"{findings.height} finding(s), {errors} error(s).")
+    if errors:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def rules() -> None:
+    """List the audit rules: id, severity and what each checks."""
+    table = Table(title="budgetlib audit rules")
+    for col in ("rule_id", "severity", "name_zh", "description_zh"):
+        table.add_column(col)
+    for spec in rules_table():
+        table.add_row(spec.rule_id, spec.severity, spec.name_zh, spec.description_zh)
+    _out.print(table)
 
 
 @app.command()

@@ -30,7 +30,7 @@ from budgetlib.narrative import extract_facts
 from budgetlib.read import DecodeError, Line, load_lines, to_rows
 from budgetlib.tables import find_tables, line_items
 
-__all__ = ["IngestError", "DocumentResult", "Outputs", "discover", "process_bytes", "ingest", "write_outputs"]
+__all__ = ["IngestError", "DocumentResult", "Outputs", "discover", "process_bytes", "ingest", "write_outputs", "audit_folder"]
 
 OUTPUT_TABLES = ("documents", "tables", "line_items", "facts", "indicators", "indicator_sources", "findings", "errors")
 _PER_DOCUMENT = ("documents", "tables", "line_items", "facts", "indicators", "indicator_sources")
@@ -118,7 +118,7 @@ def process_bytes(data: bytes, source_file: str) -> DocumentResult:
     facts = extract_facts(lines)
     result.facts = [
         {**base, "fact_name": f.name, "value": f.value, "unit": f.unit, "original": f.original, "line_no": f.line_no,
-         "sentence": f.sentence, "qualifier": f.qualifier or None, "text": f.text}
+         "line_text": _line_text(lines, f.line_no), "sentence": f.sentence, "qualifier": f.qualifier or None, "text": f.text}
         for f in facts
     ]
     values, sources = ind.compute(all_items, facts)
@@ -200,3 +200,17 @@ def write_outputs(outputs: Outputs, out_dir: Path) -> list[Path]:
         _atomic_write(target, lambda p, f=outputs.frames[name]: f.write_csv(p))
         written.append(target)
     return written
+
+
+def audit_folder(folder: Path) -> pl.DataFrame:
+    """Re-run the audit on a folder written by :func:`write_outputs`; rewrites its findings."""
+    frames = {}
+    for name in _PER_DOCUMENT:
+        path = folder / f"{name}.parquet"
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: not found — run `budgetlib ingest … --out {folder}` first")
+        frames[name] = schemas.validate(name, pl.read_parquet(path))
+    findings = run_checks(frames)
+    _atomic_write(folder / "findings.parquet", lambda p: findings.write_parquet(p, statistics=False))
+    _atomic_write(folder / "findings.csv", lambda p: findings.write_csv(p))
+    return findings

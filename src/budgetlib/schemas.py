@@ -170,7 +170,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "documents": ("doc_id", "source_file", "source_sha256", "encoding", *_META, "n_lines", "n_tables", "n_line_items", "n_facts"),
     "tables": ("doc_id", "source_file", "table_id", "table_name_zh", "table_title", "title_line", "last_line", "table_unit", "unit_line", "continued", "n_rows", "is_empty", "notes"),
     "line_items": ("doc_id", "source_file", "table_id", "table_title", "block", "row_index", "row_label", "row_key", "code", "code_system", "code_level", "parent_code", "measure", "period", "column_header", "value", "value_wan", "value_original", "unit", "unit_assumed", "line_no", "line_text"),
-    "facts": ("doc_id", "source_file", "fact_name", "value", "unit", "original", "line_no", "sentence", "qualifier", "text"),
+    "facts": ("doc_id", "source_file", "fact_name", "value", "unit", "original", "line_no", "line_text", "sentence", "qualifier", "text"),
     "indicators": ("source_file", "doc_id", *_META,
                    "revenue_total", "carryover_in", "expenditure_total", "basic_expenditure", "project_expenditure",
                    "personnel_expenditure", "public_expenditure", "three_public_total", "three_public_abroad",
