@@ -11,7 +11,10 @@ PY := $(VENV)/bin/python
 RAW ?= data/raw
 PROCESSED ?= data/processed
 
-.PHONY: help setup test ingest audit lint clean
+# Debian packages: CJK fonts for charts and PDFs, tesseract for scanned PDFs, poppler for pdftotext
+DEBIAN_PACKAGES := fonts-noto-cjk tesseract-ocr tesseract-ocr-chi-sim poppler-utils
+
+.PHONY: help setup system-packages test ingest audit lint clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -21,7 +24,17 @@ $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv .tools || { apt-get update && apt-get install -y python3-venv && $(PYTHON) -m venv .tools; }
 	.tools/bin/pip install --quiet --disable-pip-version-check uv
 
-setup: $(UV) ## create .venv with uv and install everything the project needs (idempotent)
+system-packages: ## install the Debian packages (CJK fonts, OCR) when missing and apt-get is usable
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian packages: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+		echo "warning: missing system packages ($$missing) and no root apt-get here: install them (or any CJK font and tesseract with Chinese) to render Chinese PDFs and read scanned PDFs"; \
+	fi
+
+setup: $(UV) system-packages ## create .venv with uv and install everything the project needs (idempotent)
 	$(UV) sync --locked --python $(PYTHON)
 
 test: setup ## run the whole test suite (sets itself up first)
