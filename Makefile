@@ -40,8 +40,11 @@ setup: $(UV) system-packages ## create .venv with uv and install everything the 
 test: setup ## run the whole test suite (sets itself up first)
 	$(PY) -m pytest
 
-ingest: setup ## read data/raw into data/processed (Parquet + indicators.csv)
-	$(VENV)/bin/budgetlib ingest $(RAW) --out $(PROCESSED)
+ingest: setup ## read data/raw into data/processed (tables, indicators, audit findings, panel)
+	$(VENV)/bin/budgetlib ingest $(RAW) --out $(PROCESSED) || test $$? -eq 1
+
+audit: setup ## re-run the audit on data/processed (findings.csv)
+	$(VENV)/bin/budgetlib audit $(PROCESSED) || true
 
 lint: setup ## ruff and mypy
 	$(VENV)/bin/ruff check src tests

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from budgetlib import __version__, paths, schemas
 from budgetlib.checks import rules_table
-from budgetlib.pipeline import audit_folder, write_outputs
+from budgetlib.pipeline import audit_folder, panel_from_folders, write_outputs, write_panel
 from budgetlib.pipeline import ingest as run_ingest
 
 app = typer.Typer(
@@ -101,6 +101,24 @@ def audit(
     _out.print(f"{findings.height} finding(s), {errors} error(s).")
     if errors:
         raise typer.Exit(code=1)
+
+
+@app.command()
+def panel(
+    folders: Annotated[list[Path] | None, typer.Argument(help="Folders written by `budgetlib ingest` (default: data/processed).", show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Where to write panel.parquet (default: the first folder).")] = None,
+) -> None:
+    """Build the panel — one row per unit × county × year × kind, with trends and the
+    cross-document check — from one or more ingested folders."""
+    sources = folders or [paths.processed_dir()]
+    try:
+        frame, duplicates = panel_from_folders(sources)
+    except FileNotFoundError as exc:
+        _err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(code=2) from exc
+    target = out or sources[0]
+    write_panel(frame, duplicates, target)
+    _out.print(f"panel: {frame.height} row(s) → {target / 'panel.parquet'}; {duplicates.filter(~duplicates['kept']).height} duplicate document(s) set aside.")
 
 
 @app.command()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -26,7 +26,7 @@ from typing import Protocol
 
 from budgetlib.tables import LineItem
 
-__all__ = ["Reading", "Rule", "rules", "collect_readings", "choose", "compute", "COUNT_INDICATORS"]
+__all__ = ["Reading", "Rule", "rules", "collect_readings", "choose", "compute", "extend", "describe", "COUNT_INDICATORS"]
 
 COUNT_INDICATORS = frozenset({"vehicles", "insured_residents"})
 _UNIT_FACTOR = {"元": 1e-4, "千元": 0.1, "万元": 1.0, "亿元": 1e4, "人": 1.0, "万人": 1e4, "辆": 1.0, "": 1.0}
@@ -267,6 +267,8 @@ def compute(items: Sequence[LineItem], facts: Sequence[FactLike]) -> tuple[dict[
                                      f"{total.original} − ({' + '.join(k.original for k in known if k)})")])
 
     settle("three_public_prev_total", _change_readings("three_public_prev_total", total, facts, ("three_public_total_change",), 2))
+    for part in _THREE_PUBLIC_PARTS:
+        settle(f"{part}_prev", _change_readings(f"{part}_prev", chosen[part], facts, (f"{part}_change",), 2))
     settle("prev_expenditure_total", _change_readings(
         "prev_expenditure_total", chosen["expenditure_total"], facts,
         ("expenditure_total_change", "expenditure_grand_total_change"), 2))
@@ -285,7 +287,72 @@ def compute(items: Sequence[LineItem], facts: Sequence[FactLike]) -> tuple[dict[
         else:
             values[name] = round(reading.value, 6)
     values["three_public_change_reason"] = _reason(facts)
+    values["resident_subsidy_source"] = describe(chosen.get("resident_subsidy"))
+    values["insured_residents_source"] = describe(chosen.get("insured_residents"))
     return values, sources
+
+
+def describe(reading: Reading | None) -> str | None:
+    """Where a chosen value came from, in words: a table line or a sentence of the narrative."""
+    if reading is None:
+        return None
+    where = f"第{reading.line_no}行" if reading.line_no else ""
+    if reading.source_kind == "table":
+        table_id, _, row = reading.source_ref.partition(":")
+        return f"table {table_id} “{row}” {reading.original} ({where})"
+    if reading.source_kind == "narrative":
+        return f"narrative {reading.original} ({where})"
+    return f"derived {reading.original}"
+
+
+def _ratio(a: object, b: object, scale: float = 1.0) -> float | None:
+    if not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or b == 0:
+        return None
+    return round(a / b * scale, 6)
+
+
+def _minus(a: object, b: object) -> float | None:
+    if not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
+        return None
+    return round(a - b, 6)
+
+
+def extend(values: Mapping[str, object], year: int | None, province: str | None) -> dict[str, object]:
+    """Indicators computed from the chosen values and the reference standards.
+
+    城乡居民医保 matching: yuan per insured resident against the year's national standard, and —
+    where the share rules allow — the county's expected share and the gap. “三公”: change and
+    percent change, total and parts. Structure: shares of basic/project/personnel, YoY of the
+    total against the prior year the document states. Blank whenever an input is blank.
+    """
+    from budgetlib import standards  # reference data: loaded once, cached
+
+    out = dict(values)
+    per_capita = _ratio(values.get("resident_subsidy"), values.get("insured_residents"), 10000.0)
+    standard = standards.national_standard(year)
+    central = standards.central_share(province)
+    county = standards.county_share(province, year)
+    out["resident_subsidy_per_capita_yuan"] = per_capita
+    out["national_standard_per_capita_yuan"] = standard
+    out["subsidy_to_standard_ratio"] = _ratio(per_capita, standard)
+    out["central_share_pct"] = central
+    local = None if standard is None or central is None else round(standard * (1 - central / 100), 6)
+    out["expected_local_share_per_capita_yuan"] = local
+    out["county_share_pct"] = county
+    expected_county = None if local is None or county is None else round(local * county / 100, 6)
+    out["expected_county_share_per_capita_yuan"] = expected_county
+    out["county_share_gap_per_capita_yuan"] = _minus(per_capita, expected_county)
+    for name in ("three_public_total", *_THREE_PUBLIC_PARTS):
+        prev_name = "three_public_prev_total" if name == "three_public_total" else f"{name}_prev"
+        stem = "three_public" if name == "three_public_total" else name
+        out[f"{stem}_change"] = _minus(values.get(name), values.get(prev_name))
+        out[f"{stem}_change_pct"] = _ratio(out[f"{stem}_change"], values.get(prev_name), 100.0)
+    out["basic_share_pct"] = _ratio(values.get("basic_expenditure"), values.get("expenditure_total"), 100.0)
+    out["project_share_pct"] = _ratio(values.get("project_expenditure"), values.get("expenditure_total"), 100.0)
+    out["personnel_share_pct"] = _ratio(values.get("personnel_expenditure"), values.get("basic_expenditure"), 100.0)
+    out["expenditure_total_change"] = _minus(values.get("expenditure_total"), values.get("prev_expenditure_total"))
+    out["expenditure_total_change_pct"] = _ratio(out["expenditure_total_change"], values.get("prev_expenditure_total"), 100.0)
+    return out
 
 
 def _reason(facts: Sequence[FactLike]) -> str | None:

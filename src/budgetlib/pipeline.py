@@ -27,12 +27,14 @@ from budgetlib import schemas
 from budgetlib.checks import run_checks
 from budgetlib.metadata import extract_metadata, is_disclosure
 from budgetlib.narrative import extract_facts
+from budgetlib.panel import build_panel
 from budgetlib.read import DecodeError, Line, load_lines, to_rows
 from budgetlib.tables import find_tables, line_items
 
 __all__ = ["IngestError", "DocumentResult", "Outputs", "discover", "process_bytes", "ingest", "write_outputs", "audit_folder"]
 
-OUTPUT_TABLES = ("documents", "tables", "line_items", "facts", "indicators", "indicator_sources", "findings", "errors")
+OUTPUT_TABLES = ("documents", "tables", "line_items", "facts", "indicators", "indicator_sources", "findings",
+                 "panel", "panel_duplicates", "errors")
 _PER_DOCUMENT = ("documents", "tables", "line_items", "facts", "indicators", "indicator_sources")
 
 
@@ -124,7 +126,7 @@ def process_bytes(data: bytes, source_file: str) -> DocumentResult:
     values, sources = ind.compute(all_items, facts)
     meta_row = {"unit_name": meta.unit_name, "province": meta.province, "city": meta.city, "county": meta.county,
                 "adcode": meta.adcode, "doc_kind": meta.doc_kind, "year": meta.year}
-    result.indicators = {**base, **meta_row, **values}
+    result.indicators = ind.extend({**base, **meta_row, **values}, meta.year, meta.province)
     result.indicator_sources = [
         {**base, "indicator": r.indicator, "value": r.value, "source_kind": r.source_kind, "source_ref": r.source_ref,
          "line_no": r.line_no, "original": r.original, "chosen": chosen, "agreeing": agreeing}
@@ -172,6 +174,7 @@ def ingest(paths: Iterable[Path | str]) -> Outputs:
         rows["indicator_sources"].extend(result.indicator_sources)
     frames = {name: schemas.validate(name, schemas.frame(name, r)) for name, r in rows.items()}
     frames["findings"] = run_checks(frames)
+    frames["panel"], frames["panel_duplicates"] = build_panel(frames["indicators"])
     return Outputs({name: frames[name] for name in OUTPUT_TABLES})
 
 
@@ -214,3 +217,24 @@ def audit_folder(folder: Path) -> pl.DataFrame:
     _atomic_write(folder / "findings.parquet", lambda p: findings.write_parquet(p, statistics=False))
     _atomic_write(folder / "findings.csv", lambda p: findings.write_csv(p))
     return findings
+
+
+def panel_from_folders(folders: Iterable[Path]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Build the panel from the ``indicators.parquet`` of one or more ingest output folders."""
+    frames = []
+    for folder in folders:
+        path = Path(folder) / "indicators.parquet"
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: not found — run `budgetlib ingest … --out {folder}` first")
+        frames.append(schemas.validate("indicators", pl.read_parquet(path)))
+    return build_panel(pl.concat(frames) if frames else schemas.empty_frame("indicators"))
+
+
+def write_panel(panel: pl.DataFrame, duplicates: pl.DataFrame, out_dir: Path) -> list[Path]:
+    """Write panel.parquet and panel_duplicates.parquet atomically."""
+    written = []
+    for name, frame in (("panel", panel), ("panel_duplicates", duplicates)):
+        target = out_dir / f"{name}.parquet"
+        _atomic_write(target, lambda p, f=frame: f.write_parquet(p, statistics=False))
+        written.append(target)
+    return written

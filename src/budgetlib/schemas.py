@@ -160,25 +160,86 @@ _DECLARED += (
     _f("vehicles", pl.Int64, "车辆数", "vehicles", "Official vehicles held (辆).", unit="辆", checks=_NONNEG),
 )
 
+_YUAN = "元"
+_PCT = "%"
+_three_public_parts = (("three_public_abroad", "因公出国(境)费"), ("three_public_vehicle_purchase", "公务用车购置费"),
+                       ("three_public_vehicle_operation", "公务用车运行维护费"), ("three_public_reception", "公务接待费"))
+_DECLARED += (
+    _f("resident_subsidy_source", pl.Utf8, "医保补助来源", "resident subsidy source", "Where resident_subsidy was read: a table line (table, row, printed value, line) or a sentence of the narrative."),
+    _f("insured_residents_source", pl.Utf8, "参保人数来源", "insured residents source", "Where insured_residents was read (sentence and line)."),
+    _f("resident_subsidy_per_capita_yuan", pl.Float64, "人均补助(元)", "subsidy per insured resident", "resident_subsidy × 10000 ÷ insured_residents: yuan per insured resident.", unit=_YUAN),
+    _f("national_standard_per_capita_yuan", pl.Float64, "国家人均财政补助标准(元)", "national per-capita standard", "The year's national minimum per-capita fiscal subsidy (reference/resident_insurance_standards.csv); blank when none is on file.", unit=_YUAN),
+    _f("subsidy_to_standard_ratio", pl.Float64, "人均补助/国家标准", "ratio to national standard", "resident_subsidy_per_capita_yuan ÷ national_standard_per_capita_yuan."),
+    _f("central_share_pct", pl.Float64, "中央分担比例(%)", "central share", "The central government's share of the subsidy in the document's province (国办发〔2018〕67号 tiers; reference/central_share_tiers.csv).", unit=_PCT),
+    _f("expected_local_share_per_capita_yuan", pl.Float64, "地方应承担人均(元)", "expected local share per capita", "national standard × (1 − central share): what province, city and county together must fund per insured resident.", unit=_YUAN),
+    _f("county_share_pct", pl.Float64, "县级分担比例(%)", "county share", "The county's share of the local part, where the province publishes its split (reference/province_shares.csv).", unit=_PCT),
+    _f("expected_county_share_per_capita_yuan", pl.Float64, "县级应承担人均(元)", "expected county share per capita", "expected local share × county share.", unit=_YUAN),
+    _f("county_share_gap_per_capita_yuan", pl.Float64, "县级人均补助差额(元)", "county gap per capita", "resident_subsidy_per_capita_yuan − expected_county_share_per_capita_yuan.", unit=_YUAN),
+    _f("three_public_change", pl.Float64, "“三公”增减额", "three public change", "three_public_total − three_public_prev_total.", unit=_WAN),
+    _f("three_public_change_pct", pl.Float64, "“三公”增减率(%)", "three public change %", "three_public_change ÷ three_public_prev_total × 100.", unit=_PCT),
+    *(f for name, zh in _three_public_parts for f in (
+        _f(f"{name}_prev", pl.Float64, f"上年{zh}", f"{name} prior year", f"The prior year's {zh} as the document states it (or this year's minus the stated change).", unit=_WAN),
+        _f(f"{name}_change", pl.Float64, f"{zh}增减额", f"{name} change", f"{zh} this year − prior year.", unit=_WAN),
+        _f(f"{name}_change_pct", pl.Float64, f"{zh}增减率(%)", f"{name} change %", f"{zh} change ÷ prior year × 100.", unit=_PCT),
+    )),
+    _f("basic_share_pct", pl.Float64, "基本支出占比(%)", "basic share", "basic_expenditure ÷ expenditure_total × 100.", unit=_PCT),
+    _f("project_share_pct", pl.Float64, "项目支出占比(%)", "project share", "project_expenditure ÷ expenditure_total × 100.", unit=_PCT),
+    _f("personnel_share_pct", pl.Float64, "人员经费占基本支出(%)", "personnel share of basic", "personnel_expenditure ÷ basic_expenditure × 100.", unit=_PCT),
+    _f("expenditure_total_change", pl.Float64, "支出增减额", "expenditure change", "expenditure_total − prev_expenditure_total (the prior year this document states).", unit=_WAN),
+    _f("expenditure_total_change_pct", pl.Float64, "支出增减率(%)", "expenditure change %", "expenditure_total_change ÷ prev_expenditure_total × 100.", unit=_PCT),
+)
+EXTENDED_INDICATORS: tuple[str, ...] = (
+    "resident_subsidy_source", "insured_residents_source", "resident_subsidy_per_capita_yuan",
+    "national_standard_per_capita_yuan", "subsidy_to_standard_ratio", "central_share_pct",
+    "expected_local_share_per_capita_yuan", "county_share_pct", "expected_county_share_per_capita_yuan",
+    "county_share_gap_per_capita_yuan", "three_public_change", "three_public_change_pct",
+    *(f"{name}{suffix}" for name, _ in _three_public_parts for suffix in ("_prev", "_change", "_change_pct")),
+    "basic_share_pct", "project_share_pct", "personnel_share_pct", "expenditure_total_change", "expenditure_total_change_pct",
+)
+
+_TREND = (("revenue_total", "本年收入"), ("expenditure_total", "本年支出"), ("basic_expenditure", "基本支出"),
+          ("project_expenditure", "项目支出"), ("personnel_expenditure", "人员经费"), ("three_public_total", "“三公”经费"),
+          ("org_running_cost", "机关运行经费"), ("resident_subsidy", "城乡居民医保补助"),
+          ("resident_subsidy_per_capita_yuan", "人均补助"))
+_DECLARED += (
+    _f("n_documents", pl.Int64, "同键文档数", "documents for this key", "How many documents describe this unit, year and kind (more than 1: see panel_duplicates).", nullable=False),
+    _f("kept", pl.Boolean, "采用", "kept", "True for the document the panel keeps for its unit, year and kind.", nullable=False),
+    *(f for name, zh in _TREND for f in (
+        _f(f"{name}_yoy_pct", pl.Float64, f"{zh}同比(%)", f"{name} year-on-year %", f"Growth of {name} against the same unit's row of the previous year in the panel (blank when that year is not in the panel).", unit=_PCT),
+        _f(f"{name}_cagr_pct", pl.Float64, f"{zh}年均增长(%)", f"{name} multi-year growth %", f"Compound annual growth of {name} since the unit's first year in the panel.", unit=_PCT),
+    )),
+    _f("prior_doc_expenditure_total", pl.Float64, "上年文档支出合计", "prior document's expenditure", "expenditure_total of the same unit's document of the previous year (same kind), as that document gives it.", unit=_WAN),
+    _f("prev_expenditure_mismatch", pl.Boolean, "上年支出不符", "prior expenditure mismatch", "True when the prior-year expenditure this document states differs (beyond 0.01 万元) from the prior-year document's own figure."),
+    _f("prior_doc_three_public_total", pl.Float64, "上年文档“三公”经费", "prior document's three public", "three_public_total of the same unit's document of the previous year (same kind).", unit=_WAN),
+    _f("three_public_prev_mismatch", pl.Boolean, "上年“三公”不符", "prior three public mismatch", "True when the prior-year “三公” total this document states differs from the prior-year document's own figure."),
+)
+
 FIELDS: dict[str, Field] = {f.name: f for f in _DECLARED}
 if len(FIELDS) != len(_DECLARED):  # pragma: no cover - a declaration error
     raise RuntimeError("a column is declared twice in schemas._DECLARED")
 
 _META = ("unit_name", "province", "city", "county", "adcode", "doc_kind", "year")
 
+_INDICATOR_COLUMNS: tuple[str, ...] = (
+    "revenue_total", "carryover_in", "expenditure_total", "basic_expenditure", "project_expenditure",
+    "personnel_expenditure", "public_expenditure", "three_public_total", "three_public_abroad",
+    "three_public_vehicle_purchase", "three_public_vehicle_operation", "three_public_reception",
+    "three_public_prev_total", "three_public_change_reason", "org_running_cost", "resident_subsidy",
+    "insured_residents", "medical_assistance", "procurement_total", "fixed_assets_total", "vehicles",
+    "prev_expenditure_total", *EXTENDED_INDICATORS,
+)
+
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "documents": ("doc_id", "source_file", "source_sha256", "encoding", *_META, "n_lines", "n_tables", "n_line_items", "n_facts"),
     "tables": ("doc_id", "source_file", "table_id", "table_name_zh", "table_title", "title_line", "last_line", "table_unit", "unit_line", "continued", "n_rows", "is_empty", "notes"),
     "line_items": ("doc_id", "source_file", "table_id", "table_title", "block", "row_index", "row_label", "row_key", "code", "code_system", "code_level", "parent_code", "measure", "period", "column_header", "value", "value_wan", "value_original", "unit", "unit_assumed", "line_no", "line_text"),
     "facts": ("doc_id", "source_file", "fact_name", "value", "unit", "original", "line_no", "line_text", "sentence", "qualifier", "text"),
-    "indicators": ("source_file", "doc_id", *_META,
-                   "revenue_total", "carryover_in", "expenditure_total", "basic_expenditure", "project_expenditure",
-                   "personnel_expenditure", "public_expenditure", "three_public_total", "three_public_abroad",
-                   "three_public_vehicle_purchase", "three_public_vehicle_operation", "three_public_reception",
-                   "three_public_prev_total", "three_public_change_reason", "org_running_cost", "resident_subsidy",
-                   "insured_residents", "medical_assistance", "procurement_total", "fixed_assets_total", "vehicles",
-                   "prev_expenditure_total"),
+    "indicators": ("source_file", "doc_id", *_META, *_INDICATOR_COLUMNS),
     "indicator_sources": ("doc_id", "source_file", "indicator", "value", "source_kind", "source_ref", "line_no", "original", "chosen", "agreeing"),
+    "panel": ("unit_name", "adcode", "year", "doc_kind", "province", "city", "county", "doc_id", "source_file", "n_documents",
+              *(c for c in _INDICATOR_COLUMNS), *(f"{n}{s}" for n, _ in _TREND for s in ("_yoy_pct", "_cagr_pct")),
+              "prior_doc_expenditure_total", "prev_expenditure_mismatch", "prior_doc_three_public_total", "three_public_prev_mismatch"),
+    "panel_duplicates": ("unit_name", "adcode", "year", "doc_kind", "doc_id", "source_file", "kept"),
     "findings": ("doc_id", "source_file", "rule_id", "severity", "table_ref", "row_ref", "expected", "found", "difference", "message", "evidence_lines", "evidence_text"),
     "errors": ("source_file", "stage", "message"),
 }

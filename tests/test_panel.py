@@ -1,0 +1,136 @@
+"""Indicators of the samples against hand computation; a two-year panel made from a sample;
+the cross-document check; the notebook API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from budgetlib import api, standards
+from budgetlib.cli import app
+from budgetlib.pipeline import ingest, process_bytes, write_outputs
+
+from .conftest import RAW
+
+runner = CliRunner()
+
+
+def _indicators(name: str) -> dict[str, object]:
+    return process_bytes((RAW / name).read_bytes(), name).indicators
+
+
+def test_yuanshi_matching_by_hand() -> None:
+    row = _indicators("yuanshi_2023_budget.txt")
+    # 4718.7128 万元 over 372,900 insured residents
+    assert row["resident_subsidy_per_capita_yuan"] == pytest.approx(4718.7128 * 10000 / 372900, abs=1e-6)
+    assert row["resident_subsidy_per_capita_yuan"] == pytest.approx(126.54, abs=0.01)
+    standard = standards.national_standard(2023)
+    assert row["national_standard_per_capita_yuan"] == standard
+    if standard is not None:
+        assert row["subsidy_to_standard_ratio"] == pytest.approx(126.540971 / standard, rel=1e-6)
+    assert "2101202" in str(row["resident_subsidy_source"]) or "财政对城乡居民" in str(row["resident_subsidy_source"])
+    assert "372900" in str(row["insured_residents"])
+    assert "第" in str(row["insured_residents_source"])
+
+
+def test_yuanshi_three_public_story() -> None:
+    row = _indicators("yuanshi_2023_budget.txt")
+    assert row["three_public_total"] == pytest.approx(8.06)
+    assert row["three_public_prev_total"] == pytest.approx(20.06)
+    assert row["three_public_change"] == pytest.approx(-12.0)
+    assert row["three_public_change_pct"] == pytest.approx(-12 / 20.06 * 100)
+    assert row["three_public_change_reason"] == "主要是2022年购置车辆1台"
+
+
+def test_structure_shares() -> None:
+    row = _indicators("lanxian_2024_final.txt")
+    assert row["basic_share_pct"] == pytest.approx(369.24 / 392.51 * 100)
+    assert row["personnel_share_pct"] == pytest.approx(350.32 / 369.24 * 100)
+    assert row["resident_subsidy_per_capita_yuan"] == pytest.approx(499.51968 * 10000 / 141909)
+
+
+def test_blank_inputs_give_blank_indicators() -> None:
+    row = _indicators("xixiang_2024_budget.txt")
+    assert row["resident_subsidy_per_capita_yuan"] is None and row["subsidy_to_standard_ratio"] is None
+    assert row["three_public_change_pct"] is None  # 0 → 0: no percentage
+
+
+def test_no_standard_is_a_blank_not_a_guess() -> None:
+    assert standards.national_standard(1999) is None
+    assert standards.national_standard(None) is None
+
+
+def _shift_year(text: str, new_year: int, old_year: int) -> str:
+    return text.replace(str(old_year - 1), str(new_year - 1)).replace(str(old_year), str(new_year))
+
+
+@pytest.fixture()
+def two_years(tmp_path: Path) -> Path:
+    """怀来 2024 and a 2023 document made from it by editing its year and figures."""
+    original = (RAW / "huailai_2024_budget.txt").read_text(encoding="utf-8")
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    (folder / "a.txt").write_text(original, encoding="utf-8")
+    earlier = original.replace("3714.62", "@@").replace("6305.01", "9000.00")
+    earlier = _shift_year(earlier, 2023, 2024).replace("@@", "6305.01")
+    (folder / "b.txt").write_text(earlier, encoding="utf-8")
+    return folder
+
+
+def test_two_year_panel_yoy_and_cross_document_check(two_years: Path) -> None:
+    outputs = ingest([two_years])
+    panel = outputs.frames["panel"].sort("year")
+    assert panel["year"].to_list() == [2023, 2024]
+    first, second = panel.to_dicts()
+    assert first["expenditure_total"] == pytest.approx(6305.01) and second["expenditure_total"] == pytest.approx(3714.62)
+    assert second["expenditure_total_yoy_pct"] == pytest.approx((3714.62 / 6305.01 - 1) * 100)
+    assert first["expenditure_total_yoy_pct"] is None
+    # 2024 states 6305.01 for 2023, and the 2023 document itself gives 6305.01
+    assert second["prior_doc_expenditure_total"] == pytest.approx(6305.01)
+    assert second["prev_expenditure_mismatch"] is False
+    assert second["three_public_prev_mismatch"] is False
+
+
+def test_cross_document_mismatch_is_flagged(two_years: Path) -> None:
+    b = two_years / "b.txt"
+    b.write_text(b.read_text(encoding="utf-8").replace("6305.01", "6300.00"), encoding="utf-8")
+    panel = ingest([two_years]).frames["panel"].sort("year")
+    second = panel.to_dicts()[1]
+    assert second["prior_doc_expenditure_total"] == pytest.approx(6300.00)
+    assert second["prev_expenditure_mismatch"] is True
+
+
+def test_budget_and_final_stay_separate_and_duplicates_are_not_double_counted(tmp_path: Path) -> None:
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_bytes((RAW / "yuanshi_2023_budget.txt").read_bytes())
+    (tmp_path / "c.txt").write_bytes((RAW / "lanxian_2024_final.txt").read_bytes())
+    outputs = ingest([tmp_path])
+    assert outputs.frames["panel"].height == 2
+    dups = outputs.frames["panel_duplicates"]
+    assert sorted(dups["source_file"].to_list()) == ["a.txt", "b.txt"] and dups["kept"].sum() == 1
+    assert outputs.frames["panel"].filter(pl.col("year") == 2023)["n_documents"][0] == 2
+
+
+def test_api_for_notebooks(tmp_path: Path) -> None:
+    write_outputs(ingest([RAW]), tmp_path)
+    panel = api.load_panel(tmp_path)
+    row = api.county_year(panel, "元氏县", 2023)
+    assert row.height == 1 and api.county_year(panel, "130132", 2023).height == 1
+    doc_id = row["doc_id"][0]
+    ev = api.evidence(doc_id, "resident_subsidy", tmp_path)
+    assert ev["chosen"][0] and "4718" in ev["line_text"][0].replace(" ", "")
+    assert api.findings(doc_id, tmp_path)["severity"][0] == "error"
+    assert "description" in api.describe_columns("panel").columns
+    with pytest.raises(FileNotFoundError):
+        api.load_panel(tmp_path / "missing")
+
+
+def test_panel_command(tmp_path: Path) -> None:
+    write_outputs(ingest([RAW]), tmp_path)
+    (tmp_path / "panel.parquet").unlink()
+    result = runner.invoke(app, ["panel", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert pl.read_parquet(tmp_path / "panel.parquet").height == 5
