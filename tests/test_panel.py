@@ -27,10 +27,9 @@ def test_yuanshi_matching_by_hand() -> None:
     # 4718.7128 万元 over 372,900 insured residents
     assert row["resident_subsidy_per_capita_yuan"] == pytest.approx(4718.7128 * 10000 / 372900, abs=1e-6)
     assert row["resident_subsidy_per_capita_yuan"] == pytest.approx(126.54, abs=0.01)
-    standard = standards.national_standard(2023)
-    assert row["national_standard_per_capita_yuan"] == standard
-    if standard is not None:
-        assert row["subsidy_to_standard_ratio"] == pytest.approx(126.540971 / standard, rel=1e-6)
+    assert standards.national_standard(2023) == 640.0  # 2023 national minimum per-capita fiscal subsidy
+    assert row["national_standard_per_capita_yuan"] == 640.0
+    assert row["subsidy_to_standard_ratio"] == pytest.approx(4718.7128 * 10000 / 372900 / 640, rel=1e-9)
     assert "2101202" in str(row["resident_subsidy_source"]) or "财政对城乡居民" in str(row["resident_subsidy_source"])
     assert "372900" in str(row["insured_residents"])
     assert "第" in str(row["insured_residents_source"])
@@ -61,6 +60,24 @@ def test_blank_inputs_give_blank_indicators() -> None:
 def test_no_standard_is_a_blank_not_a_guess() -> None:
     assert standards.national_standard(1999) is None
     assert standards.national_standard(None) is None
+    blank_years = standards.standards().filter(pl.col("fiscal_subsidy_per_capita_yuan").is_null())["year"].to_list()
+    for year in blank_years:
+        assert standards.national_standard(year) is None
+
+
+def test_every_reference_row_has_a_source() -> None:
+    with_figures = standards.standards().filter(pl.col("fiscal_subsidy_per_capita_yuan").is_not_null())
+    assert with_figures.height >= 8
+    assert with_figures["notice_title"].null_count() == 0
+    assert standards.tiers().height == 31 and standards.tiers()["source"].null_count() == 0
+    assert standards.central_share("河北省") == 60.0 and standards.central_share("陕西省") == 80.0
+    assert standards.province_shares()["source"].null_count() == 0
+
+
+def test_yuanshi_expected_local_share() -> None:
+    row = _indicators("yuanshi_2023_budget.txt")
+    assert row["central_share_pct"] == 60.0
+    assert row["expected_local_share_per_capita_yuan"] == pytest.approx(640 * 0.4)
 
 
 def _shift_year(text: str, new_year: int, old_year: int) -> str:

@@ -308,7 +308,7 @@ def describe(reading: Reading | None) -> str | None:
 def _ratio(a: object, b: object, scale: float = 1.0) -> float | None:
     if not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or b == 0:
         return None
-    return round(a / b * scale, 6)
+    return round(a / b * scale, 10)
 
 
 def _minus(a: object, b: object) -> float | None:
