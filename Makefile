@@ -14,7 +14,9 @@ PROCESSED ?= data/processed
 # Debian packages: CJK fonts for charts and PDFs, tesseract for scanned PDFs, poppler for pdftotext
 DEBIAN_PACKAGES := fonts-noto-cjk tesseract-ocr tesseract-ocr-chi-sim poppler-utils
 
-.PHONY: help setup system-packages test ingest audit lint clean
+REPORTS ?= reports
+
+.PHONY: help setup system-packages test ingest audit report bench docs lint clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -46,10 +48,20 @@ ingest: setup ## read data/raw into data/processed (tables, indicators, audit fi
 audit: setup ## re-run the audit on data/processed (findings.csv)
 	$(VENV)/bin/budgetlib audit $(PROCESSED) || true
 
+report: ingest ## set up, ingest data/raw, export the data and build the HTML/PDF reports and reports/index.html (only what changed)
+	$(VENV)/bin/budgetlib export $(PROCESSED) --to $(REPORTS)/data
+	$(VENV)/bin/budgetlib report --data $(PROCESSED) --out $(REPORTS)
+
+bench: setup ## benchmark ingest, PDF reading and reports on a scaled corpus → bench/results.json (a few minutes)
+	$(PY) bench/run.py
+
+docs: setup ## regenerate docs/dictionary.md from the column declarations
+	$(PY) -c "from pathlib import Path; from budgetlib.export import write_dictionary_doc; write_dictionary_doc(Path('docs/dictionary.md'))"
+
 lint: setup ## ruff and mypy
 	$(VENV)/bin/ruff check src tests
 	$(VENV)/bin/mypy src
 
 clean: ## remove outputs, caches and the virtual environment
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache .hypothesis
-	find $(PROCESSED) -mindepth 1 ! -name .gitkeep -delete 2>/dev/null || true
+	find $(PROCESSED) $(REPORTS) -mindepth 1 ! -name .gitkeep -delete 2>/dev/null || true

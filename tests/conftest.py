@@ -22,7 +22,20 @@ def load_expected() -> dict[str, dict[str, object]]:
 
 def text_samples() -> list[str]:
     """The text samples in data/raw that have hand-read values."""
-    return sorted(name for name in load_expected() if (RAW / name).exists())
+    return sorted(name for name in load_expected() if (RAW / name).exists() and name.endswith(".txt"))
+
+
+def pdf_samples() -> list[str]:
+    """The PDFs in data/raw with hand-read values (not those expected to fail)."""
+    return sorted(
+        name for name, fields in load_expected().items()
+        if (RAW / name).exists() and name.endswith(".pdf") and "expect_error" not in fields
+    )
+
+
+def error_samples() -> list[str]:
+    """Files in data/raw that must end as a clear error (expected.json's expect_error)."""
+    return sorted(name for name, fields in load_expected().items() if (RAW / name).exists() and "expect_error" in fields)
 
 
 def mismatches(expected: dict[str, object], row: dict[str, object], tolerance: float = 0.01) -> list[str]:

@@ -13,7 +13,7 @@ from budgetlib import api, standards
 from budgetlib.cli import app
 from budgetlib.pipeline import ingest, process_bytes, write_outputs
 
-from .conftest import RAW
+from .conftest import RAW, pdf_samples, text_samples
 
 runner = CliRunner()
 
@@ -150,4 +150,4 @@ def test_panel_command(tmp_path: Path) -> None:
     (tmp_path / "panel.parquet").unlink()
     result = runner.invoke(app, ["panel", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert pl.read_parquet(tmp_path / "panel.parquet").height == 5
+    assert pl.read_parquet(tmp_path / "panel.parquet").height == len(text_samples()) + len(pdf_samples())

@@ -18,7 +18,7 @@ import polars as pl
 
 from budgetlib import paths, schemas
 
-__all__ = ["load", "load_panel", "county_year", "evidence", "findings", "line_items", "describe_columns"]
+__all__ = ["load", "load_panel", "county_year", "report_row", "evidence", "findings", "line_items", "describe_columns"]
 
 
 def _folder(folder: Path | str | None) -> Path:
@@ -43,6 +43,15 @@ def county_year(panel: pl.DataFrame, county: str, year: int, doc_kind: str | Non
     column = "adcode" if county.isdigit() else "county"
     rows = panel.filter((pl.col(column) == county) & (pl.col("year") == year))
     return rows if doc_kind is None else rows.filter(pl.col("doc_kind") == doc_kind)
+
+
+def report_row(panel: pl.DataFrame, adcode: str, year: int, doc_kind: str, doc_id: str = "") -> dict[str, object]:
+    """The one panel row a report is about; a clear error when it is not there."""
+    rows = panel.filter((pl.col("year") == year) & (pl.col("doc_kind") == doc_kind))
+    rows = rows.filter(pl.col("doc_id") == doc_id) if doc_id else rows.filter(pl.col("adcode") == str(adcode))
+    if rows.height != 1:
+        raise LookupError(f"no single panel row for adcode={adcode!r} year={year} kind={doc_kind!r} doc_id={doc_id!r} ({rows.height} found)")
+    return rows.to_dicts()[0]
 
 
 def evidence(doc_id: str, indicator: str, folder: Path | str | None = None) -> pl.DataFrame:

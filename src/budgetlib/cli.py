@@ -122,6 +122,52 @@ def panel(
 
 
 @app.command()
+def report(
+    data: Annotated[Path | None, typer.Option("--data", help="Folder written by `budgetlib ingest` (default: data/processed).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Reports folder (default: reports).")] = None,
+    county: Annotated[str | None, typer.Option("--county", help="Only this county (name such as 元氏县, or adcode).")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Only this fiscal year.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Parallel workers (default: one per core).")] = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="A new kernel for every report instead of warm ones.")] = False,
+) -> None:
+    """Build the HTML and PDF reports — one per county × year × kind, and the panel — plus
+    reports/index.html. Only reports whose inputs changed are rebuilt."""
+    from budgetlib import render
+    from budgetlib.report import run_reports
+
+    _out.print(render.cjk_font_status())
+    try:
+        result = run_reports(data, out, county=county, year=year, workers=workers, fresh=fresh)
+    except FileNotFoundError as exc:
+        _err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(code=2) from exc
+    target = out or paths.reports_dir()
+    _out.print(f"reports: {len(result.built)} built, {len(result.skipped)} unchanged, {len(result.failed)} failed → {target / 'index.html'}")
+    for stem, error in sorted(result.failed.items()):
+        _err.print(f"[red]failed[/red] {stem}: {error}", highlight=False)
+    if not result.ok:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def export(
+    folder: Annotated[Path | None, typer.Argument(help="Folder written by `budgetlib ingest` (default: data/processed).", show_default=False)] = None,
+    to: Annotated[Path | None, typer.Option("--to", help="Where to write the exports (default: reports/data).")] = None,
+) -> None:
+    """Export panel and indicators as CSV, Excel, Stata and Parquet, line items and findings as
+    CSV and Parquet, a Fiscal Data Package (datapackage.json) and the data dictionary."""
+    from budgetlib.export import export_all
+
+    target = to or paths.reports_dir() / "data"
+    try:
+        written = export_all(folder or paths.processed_dir(), target)
+    except FileNotFoundError as exc:
+        _err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(code=2) from exc
+    _out.print(f"{len(written)} file(s) → {target}")
+
+
+@app.command()
 def rules() -> None:
     """List the audit rules: id, severity and what each checks."""
     table = Table(title="budgetlib audit rules")

@@ -245,16 +245,19 @@ GAP_WORDS = (
 )
 _GAP = "|".join(sorted(map(re.escape, GAP_WORDS), key=len, reverse=True))
 _PUNCT = r"[\s:()“”\"'‘’]"
+#: a short remark in brackets between a label and its amount (``政府采购金额(以合同签订为准)为``)
+_REMARK = r"\([^()]{1,15}\)"
 _VERB = r"(?:增加|减少|下降|增长|降低|上升|节约|压减|缩减|减|增|降)\s*了?"
 GAP_RE = {
-    "level": re.compile(rf"(?:{_GAP}|{_PUNCT})*"),
-    "change": re.compile(rf"(?:{_GAP}|{_PUNCT}|{COMPARE_RE}|{_VERB})*"),
-    "prev": re.compile(rf"(?:{_GAP}|{_PUNCT}|{COMPARE_RE})*"),
+    "level": re.compile(rf"(?:{_REMARK}|{_GAP}|{_PUNCT})*"),
+    "change": re.compile(rf"(?:{_REMARK}|{_GAP}|{_PUNCT}|{COMPARE_RE}|{_VERB})*"),
+    "prev": re.compile(rf"(?:{_REMARK}|{_GAP}|{_PUNCT}|{COMPARE_RE})*"),
 }
 #: words that name no item: a clause made only of these has no label of its own.
 NOISE_RE = re.compile(
-    rf"{COMPARE_RE}|{_VERB}|{_GAP}|{_PUNCT}|[，,、]"
-    r"|^\s*(?:\(?\d{1,2}\)|\d{1,2}[、.]|[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\))"
+    # item numbering first: "(一)" must go whole, before "(" alone is taken as punctuation
+    r"^\s*(?:\(?\d{1,2}\)|\d{1,2}[、.]|[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\))"
+    rf"|{COMPARE_RE}|{_VERB}|{_GAP}|{_PUNCT}|[，,、]"
     r"|款项|上述资金|该项资金|其中|主要包括|包括|主要为|分别为|分别是|本单位|我单位|本部门|我部门"
     r"|单位|部门|本中心|我中心|\d{4}\s*年度?|截至|截止|年末|年底|以及|和|及|与|主要|用于|分别|合并"
 )
@@ -317,7 +320,8 @@ def _label(
 LABELS: tuple[Label, ...] = (
     _label(
         "revenue_grand_total expenditure_grand_total",
-        r"收入\s*(?:和|、|与|及)?\s*支出(?:总计)?\s*(?:均|各)|收、?支总计(?:均|各)?",
+        r"收入\s*(?:和|、|与|及)?\s*支出(?:预算|决算)?(?:总计)?\s*(?:均|各)"
+        r"|收入\s*(?:和|、|与|及)?\s*支出(?:预算|决算)?总计|收、?支(?:预算|决算)?总计(?:均|各)?",
     ),
     _label("revenue_grand_total", r"收入总计"),
     _label("revenue_grand_total", r"财政拨款收入总计", qualifier="fiscal"),
@@ -360,7 +364,8 @@ LABELS: tuple[Label, ...] = (
     ),
     _label("three_public_reception", r"公务接待(?:费用?|支出)?"),
     _label("org_running_cost", r"机关运行(?:经)?费|(?<![车务用])运行经费"),
-    _label("procurement_total", r"政府采购(?:预算|支出|计划|资金)?(?:总额|总计|合计|金额|规模)?"),
+    # 面向中小企业预留政府采购项目预算金额: the share reserved for small firms, not the total
+    _label("procurement_total", r"(?<!预留)政府采购(?:预算|支出|计划|资金)?(?:总额|总计|合计|金额|规模)?"),
     _label("fixed_assets_total", r"固定资产(?:原值|总值|总额|金额|价值|账面(?:原值|价值|净值))?"),
     _label(
         "fixed_assets_purchase",
@@ -582,9 +587,16 @@ def _find_label(ctx: str, measure: str | None, gap: re.Pattern[str] | None) -> _
         _label_hits(ctx, measure, gap), key=lambda h: (h.end, h.end - h.start), reverse=True
     )
     specific = [h for h in hits if not GAP_RE["level"].fullmatch(ctx[h.start : h.end])]
-    if hits and specific and GAP_RE["level"].fullmatch(ctx[hits[0].start : hits[0].end]):
-        return specific[0]
+    if hits and GAP_RE["level"].fullmatch(ctx[hits[0].start : hits[0].end]):
+        if specific:
+            return specific[0]
+        if ITEM_BEFORE_RE.search(ctx[: hits[0].start]):
+            return None  # ``会议费预算支出158.44万元``: the figure of an item we do not read
     return hits[0] if hits else None
+
+
+#: an expense item named just before a filler-only label (会议费, 培训费, 委托业务费 …)
+ITEM_BEFORE_RE = re.compile(r"[^\s\d，。；:、]费\s*$")
 
 
 def _label_at_start(text: str) -> _Hit | None:
@@ -611,7 +623,7 @@ def _qualifier(hit: _Hit, ctx: str) -> str:
         return hit.label.qualifier
     if not set(hit.label.bases) & FISCAL_SCOPED:
         return ""
-    return "fiscal" if re.search(r"(?:财政拨款|一般公共预算拨款)\s*$", ctx[: hit.start]) else ""
+    return "fiscal" if re.search(r"(?:财政拨款|一般公共预算(?:财政)?(?:拨款)?)\s*$", ctx[: hit.start]) else ""
 
 
 def _join_qualifiers(*parts: str) -> str:
@@ -657,6 +669,7 @@ class _Clause:
     """Subject tracking inside one ；-clause."""
 
     subject: str | None = None
+    subject_qualifier: str = ""
     head: str | None = None
     head_end: int = 0
     head_value: Decimal | None = None
@@ -741,6 +754,7 @@ def _read_amount(
         facts.extend(_reading(base, kind, amount, ctx_near, qualifier, ctx))
     if kind != "prev":
         _set_subject(clause, hit.label.bases[-1], near, amount.value if kind == "level" else None)
+        clause.subject_qualifier = qualifier if qualifier == "fiscal" else ""
     return facts
 
 
@@ -777,13 +791,14 @@ def _read_unlabelled(
         return []
     if amount.measure != MONEY:
         return []
-    subject = clause.subject
+    subject, qualifier = clause.subject, clause.subject_qualifier
     if clause.last_foreign:
         listed = "其中" in text[clause.head_end : amount.start] and clause.breakdown_complete()
         subject = clause.head if (kind == "change" and listed) else None
+        qualifier = ""
     if subject is None:
         return []
-    return _reading(subject, kind, amount, ctx_near, "", ctx)
+    return _reading(subject, kind, amount, ctx_near, qualifier, ctx)
 
 
 def _set_subject(clause: _Clause, base: str, at: int, value: Decimal | None) -> None:
@@ -813,8 +828,22 @@ def _zero_changes(
     for m in ZERO_CHANGE_RE.finditer(text, a, b):
         subject = _subject_before(text, a, m.start(), trace)
         if subject in CHANGE_OF:
-            facts.append(_statement(ctx, CHANGE_OF[subject], m.start(), m.group(0)))
+            qualifier = _join_qualifiers(
+                "stated_zero",
+                _statement_scope(text, a, m.start(), trace),
+                "grand_total" if subject.endswith("grand_total") else "",
+            )
+            facts.append(_statement(ctx, CHANGE_OF[subject], m.start(), m.group(0), qualifier))
     return facts
+
+
+def _statement_scope(text: str, start: int, pos: int, trace: Sequence[tuple[int, str | None]]) -> str:
+    """``fiscal`` when the label a statement is about is scoped to fiscal appropriations
+    (``财政拨款收入支出总计持平``)."""
+    last_amount_end = max((end for end, _ in trace if end <= pos), default=start)
+    ctx = text[max(start, last_amount_end) : pos]
+    hit = _find_label(ctx, MONEY, None)
+    return _qualifier(hit, ctx) if hit is not None else ""
 
 
 def _none_statements(text: str, clause_span: tuple[int, int], ctx: _Context) -> list[Fact]:

@@ -5,8 +5,9 @@ Takes paths (files and/or folders) and gives the published tables — ``document
 as polars frames validated by :mod:`budgetlib.schemas`, and writes them (Parquet, plus
 ``indicators.csv`` and ``errors.csv``) atomically.
 
-Data flows one way: bytes → :mod:`read` → :mod:`tables` / :mod:`narrative` / :mod:`metadata`
-→ :mod:`indicators`. A file that cannot be read, or is not a disclosure, becomes one row of
+Data flows one way: bytes → :mod:`documents` (text, PDF, scanned PDF by OCR, DOCX, XLSX, HTML;
+each line keeps its location) → :mod:`tables` / :mod:`narrative` / :mod:`metadata` →
+:mod:`indicators`. A file that cannot be read, or is not a disclosure, becomes one row of
 ``errors`` (file, stage, reason) and the batch goes on.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -25,10 +27,11 @@ import polars as pl
 from budgetlib import indicators as ind
 from budgetlib import schemas
 from budgetlib.checks import run_checks
+from budgetlib.documents import LoadedDocument, ReadSettings, load_document
 from budgetlib.metadata import extract_metadata, is_disclosure
 from budgetlib.narrative import extract_facts
 from budgetlib.panel import build_panel
-from budgetlib.read import DecodeError, Line, load_lines, to_rows
+from budgetlib.read import DecodeError, Line, to_rows
 from budgetlib.tables import find_tables, line_items
 
 __all__ = ["IngestError", "DocumentResult", "Outputs", "discover", "process_bytes", "ingest", "write_outputs", "audit_folder"]
@@ -70,12 +73,21 @@ class Outputs:
         return self.frames["errors"]
 
 
+#: notes kept beside the documents (where they came from), not documents: skipped in folders
+_FOLDER_NOTES = re.compile(r"^(?:README|SOURCES|LICEN[CS]E|CHANGELOG)(?:\.(?:md|txt|rst))?$", re.IGNORECASE)
+
+
 def discover(paths: Iterable[Path | str]) -> list[Path]:
-    """Files named, and every file below folders named (hidden files skipped), sorted."""
+    """Files named, and every file below folders named, sorted. Inside folders, hidden files
+    and the folder's own notes (README.md, SOURCES.md, LICENSE) are skipped; a file named
+    explicitly is always read."""
     found: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found.extend(f for f in p.rglob("*") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            found.extend(
+                f for f in p.rglob("*")
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts) and not _FOLDER_NOTES.match(f.name)
+            )
         else:
             found.append(p)
     return sorted(set(found), key=lambda f: (f.name, str(f)))
@@ -86,18 +98,20 @@ def _default_unit(units: Iterable[str | None]) -> str:
     return declared.most_common(1)[0][0] if declared else "万元"
 
 
-def process_bytes(data: bytes, source_file: str) -> DocumentResult:
+def process_bytes(data: bytes, source_file: str, settings: ReadSettings | None = None) -> DocumentResult:
     """Read one document's bytes (pure: no I/O). Raises :class:`IngestError`."""
     if not data.strip():
         raise IngestError("read", "the file is empty")
     try:
-        lines, encoding = load_lines(data)
+        doc = load_document(data, settings)
     except DecodeError as exc:
         raise IngestError("read", str(exc)) from exc
+    lines = doc.lines
     rows = to_rows(lines)
     found = find_tables(rows)
     if not found and not is_disclosure(lines):
-        raise IngestError("recognise", "not a budget or final-accounts disclosure: no standard table and no disclosure title found")
+        how = " (read by OCR: the PDF has no text layer)" if doc.ocr_lines else ""
+        raise IngestError("recognise", f"not a budget or final-accounts disclosure{how}: no standard table and no disclosure title found")
     meta = extract_metadata(lines)
     sha = hashlib.sha256(data).hexdigest()
     doc_id = sha[:16]
@@ -116,11 +130,11 @@ def process_bytes(data: bytes, source_file: str) -> DocumentResult:
             "is_empty": not any(i.value is not None for i in items),
             "notes": "\n".join(" ".join(c for c in n.cells if c.strip()) for n in table.notes) or None,
         })
-        result.line_items.extend({**base, **asdict(i), "line_text": _line_text(lines, i.line_no)} for i in items)
+        result.line_items.extend({**base, **asdict(i), **_source(doc, i.line_no)} for i in items)
     facts = extract_facts(lines)
     result.facts = [
         {**base, "fact_name": f.name, "value": f.value, "unit": f.unit, "original": f.original, "line_no": f.line_no,
-         "line_text": _line_text(lines, f.line_no), "sentence": f.sentence, "qualifier": f.qualifier or None, "text": f.text}
+         **_source(doc, f.line_no), "sentence": f.sentence, "qualifier": f.qualifier or None, "text": f.text}
         for f in facts
     ]
     values, sources = ind.compute(all_items, facts)
@@ -133,10 +147,15 @@ def process_bytes(data: bytes, source_file: str) -> DocumentResult:
         for r, chosen, agreeing in sources
     ]
     result.document = {
-        **base, "source_sha256": sha, "encoding": encoding, **meta_row, "n_lines": len(lines),
+        **base, "source_sha256": sha, "source_format": doc.source_format, "encoding": doc.encoding, **meta_row, "n_lines": len(lines),
         "n_tables": len(found), "n_line_items": len(all_items), "n_facts": len(facts),
     }
     return result
+
+
+def _source(doc: LoadedDocument, line_no: int) -> dict[str, object]:
+    """Where a figure came from: its line's text, its location in the original, whether OCR read it."""
+    return {"line_text": _line_text(doc.lines, line_no), "location": doc.location(line_no), "ocr": doc.is_ocr(line_no)}
 
 
 def _line_text(lines: list[Line], line_no: int) -> str:
@@ -144,7 +163,7 @@ def _line_text(lines: list[Line], line_no: int) -> str:
     return lines[line_no - 1].text if 0 < line_no <= len(lines) else ""
 
 
-def _iter_results(files: Iterable[Path]) -> Iterator[tuple[Path, DocumentResult | IngestError]]:
+def _iter_results(files: Iterable[Path], settings: ReadSettings | None = None) -> Iterator[tuple[Path, DocumentResult | IngestError]]:
     for path in files:
         try:
             data = path.read_bytes()
@@ -152,17 +171,20 @@ def _iter_results(files: Iterable[Path]) -> Iterator[tuple[Path, DocumentResult 
             yield path, IngestError("read", f"cannot open the file: {exc.strerror or exc}")
             continue
         try:
-            yield path, process_bytes(data, path.name)
+            yield path, process_bytes(data, path.name, settings)
         except IngestError as exc:
             yield path, exc
         except Exception as exc:  # one bad document never stops a batch
             yield path, IngestError("parse", f"unexpected {type(exc).__name__}: {exc}")
 
 
-def ingest(paths: Iterable[Path | str]) -> Outputs:
-    """Ingest every file found under ``paths``; bad files become rows of ``errors``."""
+def ingest(paths: Iterable[Path | str], settings: ReadSettings | None = None) -> Outputs:
+    """Ingest every file found under ``paths``; bad files become rows of ``errors``.
+
+    ``settings`` says how documents are read (OCR of scanned PDFs on or off, PDF backend …).
+    """
     rows: dict[str, list[dict[str, object]]] = {name: [] for name in (*_PER_DOCUMENT, "errors")}
-    for path, result in _iter_results(discover(paths)):
+    for path, result in _iter_results(discover(paths), settings):
         if isinstance(result, IngestError):
             rows["errors"].append({"source_file": path.name, "stage": result.stage, "message": result.message})
             continue

@@ -24,6 +24,8 @@ __all__ = [
     "DecodeError",
     "Line",
     "Row",
+    "SourceLine",
+    "cells_to_line",
     "decode",
     "normalize_line",
     "to_lines",
@@ -42,6 +44,17 @@ class Line:
 
     no: int
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLine:
+    """A line as a document reader gives it (PDF, DOCX, XLSX, OCR), before numbering:
+    its text (table rows as tab-separated cells), where it stands in the document
+    (``p.3 l.12``, ``table 2 row 5`` …) and whether OCR read it."""
+
+    text: str
+    location: str
+    ocr: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +196,25 @@ def normalize_line(text: str) -> str:
 def to_lines(text: str) -> list[Line]:
     """Split decoded text into numbered, normalised lines (CR, CRLF and LF all end a line)."""
     return [Line(i, normalize_line(raw)) for i, raw in enumerate(text.splitlines(), start=1)]
+
+
+def cells_to_line(cells: Sequence[str]) -> str:
+    """One table row as a line of tab-separated cells (empty cells kept), as the document
+    readers (PDF, DOCX, XLSX, HTML) write rows.
+
+    A row whose only text follows one empty cell gets a trailing tab, so it stays a row of
+    cells and is not read as the one-cell-per-line layout:
+
+    >>> cells_to_line(["", "合计"]), cells_to_line(["合计", "5.80"]), cells_to_line(["标题"])
+    ('\\t合计\\t', '合计\\t5.80', '标题')
+    """
+    parts = [c.replace("\t", " ").strip() for c in cells]
+    if len(parts) == 1:
+        return parts[0]
+    text = "\t".join(parts)
+    if text.count("\t") == 1 and text.startswith("\t"):
+        text += "\t"
+    return text
 
 
 def load_lines(data: bytes) -> tuple[list[Line], str]:

@@ -58,7 +58,8 @@ _DECLARED: tuple[Field, ...] = (
     _f("doc_id", pl.Utf8, "文档编号", "document id", "First 16 hex digits of the SHA-256 of the input file's bytes: the same document gets the same id whatever its file name.", nullable=False),
     _f("source_file", pl.Utf8, "源文件", "source file", "The input's file name.", nullable=False),
     _f("source_sha256", pl.Utf8, "文件哈希", "file hash", "SHA-256 of the input file's bytes.", nullable=False),
-    _f("encoding", pl.Utf8, "编码", "encoding", "Text encoding the file was read with (utf-8, utf-8-sig, utf-16, gb18030).", nullable=False),
+    _f("source_format", pl.Utf8, "文件格式", "source format", "Format the file was read as, told by its content (never its name): text:<encoding>, pdf (text layer), pdf-ocr (scanned, read by OCR), docx, xlsx or html.", nullable=False),
+    _f("encoding", pl.Utf8, "编码", "encoding", "Text encoding a text file was read with (utf-8, utf-8-sig, utf-16, gb18030); blank for PDF, DOCX, XLSX and HTML, which carry their text as Unicode."),
     _f("n_lines", pl.Int64, "行数", "lines", "Number of text lines in the document.", nullable=False),
     _f("n_tables", pl.Int64, "表格数", "tables", "Number of standard tables recognised.", nullable=False),
     _f("n_line_items", pl.Int64, "数据项数", "line items", "Number of table cells read.", nullable=False),
@@ -102,6 +103,8 @@ _DECLARED: tuple[Field, ...] = (
     _f("unit_assumed", pl.Boolean, "单位为推定", "unit assumed", "True when the table declares no unit and the document's default was used.", nullable=False),
     _f("line_no", pl.Int64, "源行号", "source line", "Line number in the source text the figure came from.", nullable=False),
     _f("line_text", pl.Utf8, "源行文本", "source line text", "The text of that source line (normalised), for evidence.", nullable=False),
+    _f("location", pl.Utf8, "原文位置", "location", "Where the source line stands in the original file: p.3 l.12 (PDF page 3, 12th line read on it), table 2 row 5 / paragraph 14 (DOCX), sheet 表1 row 7 (XLSX); blank for text files, whose line number is the location."),
+    _f("ocr", pl.Boolean, "OCR识别", "read by OCR", "True when the figure's line was read by OCR from a scanned page (check it against the scan: OCR misreads digits).", nullable=False),
     # --- facts -------------------------------------------------------------------------
     _f("fact_name", pl.Utf8, "事实名称", "fact name", "What the narrative figure is (narrative.FACT_NAMES).", nullable=False),
     _f("original", pl.Utf8, "原文数字", "original text", "The number with its unit as written in the sentence."),
@@ -230,10 +233,10 @@ _INDICATOR_COLUMNS: tuple[str, ...] = (
 )
 
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "documents": ("doc_id", "source_file", "source_sha256", "encoding", *_META, "n_lines", "n_tables", "n_line_items", "n_facts"),
+    "documents": ("doc_id", "source_file", "source_sha256", "source_format", "encoding", *_META, "n_lines", "n_tables", "n_line_items", "n_facts"),
     "tables": ("doc_id", "source_file", "table_id", "table_name_zh", "table_title", "title_line", "last_line", "table_unit", "unit_line", "continued", "n_rows", "is_empty", "notes"),
-    "line_items": ("doc_id", "source_file", "table_id", "table_title", "block", "row_index", "row_label", "row_key", "code", "code_system", "code_level", "parent_code", "measure", "period", "column_header", "value", "value_wan", "value_original", "unit", "unit_assumed", "line_no", "line_text"),
-    "facts": ("doc_id", "source_file", "fact_name", "value", "unit", "original", "line_no", "line_text", "sentence", "qualifier", "text"),
+    "line_items": ("doc_id", "source_file", "table_id", "table_title", "block", "row_index", "row_label", "row_key", "code", "code_system", "code_level", "parent_code", "measure", "period", "column_header", "value", "value_wan", "value_original", "unit", "unit_assumed", "line_no", "line_text", "location", "ocr"),
+    "facts": ("doc_id", "source_file", "fact_name", "value", "unit", "original", "line_no", "line_text", "location", "ocr", "sentence", "qualifier", "text"),
     "indicators": ("source_file", "doc_id", *_META, *_INDICATOR_COLUMNS),
     "indicator_sources": ("doc_id", "source_file", "indicator", "value", "source_kind", "source_ref", "line_no", "original", "chosen", "agreeing"),
     "panel": ("unit_name", "adcode", "year", "doc_kind", "province", "city", "county", "doc_id", "source_file", "n_documents",

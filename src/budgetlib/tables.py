@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 
@@ -94,7 +94,7 @@ _TITLE_PREFIX = re.compile(
     r"^(?:(?:附表|表|公开)\s*\d+(?:-\d+)?(?:表)?|第[一二三四五六七八九十]+部分|"
     r"[一二三四五六七八九十]+、|\(?[一二三四五六七八九十]+\)|\d+(?:\.\d+)*[、.．]|(?:部门|单位)(?=.{3,}))"
 )
-_TITLE_NOISE = re.compile(r"(?:\d{4}年度?|部门综合预算|部门预算|单位预算|部门决算|单位决算|部门\(单位\)|[“”\"'‘’]|\s)")
+_TITLE_NOISE = re.compile(r"(?:\d{4}年度?|部门综合预算|部门预算|单位预算|部门决算|单位决算|预算单位|决算单位|部门\(单位\)|[“”\"'‘’])")
 _TOC_DOTS = re.compile(r"[.…·]{3,}")
 _MAX_TITLE_LEN = 120
 
@@ -106,8 +106,11 @@ def title_key(text: str) -> str:
     '一般公共预算支出明细表(按支出功能分类科目)'
     >>> title_key("部门预算财政拨款“三公”经费支出表")
     '财政拨款三公经费支出表'
+    >>> title_key("2026 年度预算单位收入预算总表")
+    '收入预算总表'
     """
-    text = _TITLE_NOISE.sub("", text.translate({0xFF08: ord("("), 0xFF09: ord(")")}))
+    text = re.sub(r"\s+", "", text.translate({0xFF08: ord("("), 0xFF09: ord(")")}))
+    text = _TITLE_NOISE.sub("", text)
     previous = None
     while previous != text:
         previous = text
@@ -125,8 +128,8 @@ def match_title(row: Row) -> str | None:
     if len(cells) != 1:
         return None
     text = cells[0]
-    if len(text) > _MAX_TITLE_LEN or _TOC_DOTS.search(text) or text.endswith(("。", "；", "，")):
-        return None
+    if len(text) > _MAX_TITLE_LEN or _TOC_DOTS.search(text) or re.search(r"[。；，]", text):
+        return None  # a table-of-contents entry or a sentence that mentions a table
     key = title_key(text)
     if not key:
         return None
@@ -225,15 +228,45 @@ def _is_prose(row: Row) -> bool:
     return len(text) > 60 or ("。" in text and len(text) > 25)
 
 
+_OTHER_TABLE_TITLE = re.compile(r"表(?:\([^()]{1,20}\))?$")
+_MAX_OTHER_TITLE_LEN = 50
+
+
+def _other_table_title(row: Row) -> bool:
+    """A title of a table that is not a standard one (一般公共预算机关运行经费支出预算表,
+    财政拨款支出预算表(功能科目) …): it ends the table before it."""
+    cells = [c for c in row.cells if c.strip()]
+    if len(cells) != 1:
+        return False
+    text = cells[0].strip()
+    if len(text) > _MAX_OTHER_TITLE_LEN or _TOC_DOTS.search(text) or _NOTE.match(text) or _META.match(text):
+        return False
+    if re.search(r"[，。；:：!！?？《》]", text):
+        return False
+    key = title_key(text)
+    return len(key) >= 3 and bool(_OTHER_TABLE_TITLE.search(key))
+
+
+def _is_placeholder(table: Table) -> bool:
+    """A title with nothing under it: a table-of-contents entry, not a table."""
+    return not table.rows and not table.notes and table.unit is None
+
+
 def find_tables(rows: Sequence[Row]) -> list[Table]:
     """Cut a document's rows into the standard tables it contains.
 
-    A table starts at its title and runs until the next title or the next stretch of prose.
-    A title that repeats the table just read (a page break) continues it.
+    A table starts at its title and runs until the next title (of a standard table or any
+    other), or the next stretch of prose. A title that repeats the table just read (a page
+    break) continues it. A title with nothing under it (a table-of-contents entry) is dropped.
     """
     tables: list[Table] = []
     current: Table | None = None
     pending_unit: tuple[str, int] | None = None
+
+    def close() -> None:
+        if current is not None and _is_placeholder(current):
+            tables.remove(current)
+
     for row in rows:
         table_id = match_title(row)
         if table_id is not None:
@@ -241,6 +274,7 @@ def find_tables(rows: Sequence[Row]) -> list[Table]:
             if current is not None and current.table_id == table_id and title_key(title) == title_key(current.title):
                 current.continued += 1
                 continue
+            close()
             current = Table(table_id, title.strip(), row.first_line)
             if pending_unit and row.first_line - pending_unit[1] <= 3:
                 current.unit, current.unit_line = pending_unit
@@ -252,9 +286,15 @@ def find_tables(rows: Sequence[Row]) -> list[Table]:
             if unit:
                 pending_unit = (unit, row.first_line)
             continue
+        if _other_table_title(row):
+            close()
+            current = None
+            pending_unit = None
+            continue
         if unit and current.unit is None:
             current.unit, current.unit_line = unit, row.first_line
         if _is_prose(row):
+            close()
             current = None
             pending_unit = None
             continue
@@ -262,6 +302,7 @@ def find_tables(rows: Sequence[Row]) -> list[Table]:
             current.notes.append(row)
             continue
         current.rows.append(row)
+    close()
     return tables
 
 
@@ -332,12 +373,14 @@ def _header_text(header_rows: Sequence[Sequence[str]], width: int) -> list[list[
     for depth, cells in enumerate(header_rows):
         padded = list(cells) + [""] * (width - len(cells))
         last = depth == len(header_rows) - 1
+        above = [list(p) for p in parts]  # a spanning header stays under its own parent
         carry = ""
+        carry_parent: list[str] = []
         for i, cell in enumerate(padded[:width]):
             cell = re.sub(r"\s+", "", cell)
             if cell:
-                carry = cell
-            elif not last and carry and any(
+                carry, carry_parent = cell, above[i]
+            elif not last and carry and above[i] == carry_parent and any(
                 (hr[i] if i < len(hr) else "").strip() for hr in header_rows[depth + 1 :]
             ):
                 cell = carry
@@ -434,6 +477,26 @@ def _columns(header_rows: Sequence[Sequence[str]], data: Sequence[Sequence[str]]
     return columns
 
 
+def _is_word_row(cells: Sequence[str]) -> bool:
+    """Three or more cells, all words: column headers (合计 | 因公出国(境)费 | 公务接待费 …),
+    not a total row whose figures are blank."""
+    words = [c for c in cells if c.strip()]
+    return len(words) >= 3 and all(re.search(r"[\u4e00-\u9fff]", c) for c in words)
+
+
+def _this_year_totals(columns: list[Column]) -> list[Column]:
+    """In a revenue table with no carry-over column, the 合计 column adds up this year's
+    sources only (合计 | 财政拨款收入 | 事业收入 | 其他收入): its measure is ``current_total``."""
+    if any(c.measure == "carryover" for c in columns):
+        return columns
+    return [
+        replace(c, measure="current_total")
+        if c.role == "value" and c.measure == "total" and c.header.split("/")[-1] in {"合计", "小计"} and c.period == "current"
+        else c
+        for c in columns
+    ]
+
+
 def _split_header_and_data(rows: Sequence[Row]) -> tuple[list[Row], list[Row]]:
     """Header rows (before the first data row) and data rows (repeated headers dropped)."""
     body = [r for r in rows if not _is_meta_row(r)]
@@ -445,7 +508,7 @@ def _split_header_and_data(rows: Sequence[Row]) -> tuple[list[Row], list[Row]]:
         if _is_column_number_row(row.cells):
             header_keys.add(key)
             continue
-        if not data and not _row_has_amount(row.cells) and not _is_total_label(row.cells) and not any(parse_code(c) for c in row.cells):
+        if not data and not _row_has_amount(row.cells) and (not _is_total_label(row.cells) or _is_word_row(row.cells)) and not any(parse_code(c) for c in row.cells):
             header.append(row)
             header_keys.add(key)
             continue
@@ -485,6 +548,8 @@ def _is_continuation(
         return False
     if any(i in value_cols and parse_amount(cells[i]) is not None for i in nonempty):
         return False
+    if any(i in value_cols and not re.search(r"\d", cells[i]) and len(cells[i].strip()) > 1 for i in nonempty):
+        return False  # words in a figure column: not a wrapped label (a heading after the table)
     if any(i in seq_cols for i in nonempty):
         return False
     if _is_total_label(cells):
@@ -537,9 +602,13 @@ def line_items(table: Table, doc_kind: str | None = None, default_unit: str = "�
     header, data = _split_header_and_data(table.rows)
     header_cells = [list(r.cells) for r in header]
     columns = _columns(header_cells, [list(r.cells) for r in data], doc_kind)
+    if table.table_id == "revenue":
+        columns = _this_year_totals(columns)
     data = _merge_continuations(data, columns)
     unit = table.unit or default_unit
     unit_assumed = table.unit is None
+    # no label, code or row-number column: the items are the columns (合计 | 因公出国(境)费 | …)
+    transposed = bool(header) and not any(c.role in ("label", "code", "seq") for c in columns)
     items: list[LineItem] = []
     for row_index, row in enumerate(data):
         cells = list(row.cells) + [""] * (len(columns) - len(row.cells))
@@ -549,7 +618,10 @@ def line_items(table: Table, doc_kind: str | None = None, default_unit: str = "�
             raw = cells[col.index].strip()
             if not raw:
                 continue
-            label, code = _row_label(cells, columns, col.block)
+            if transposed:
+                label, code = _column_item(col.header), None
+            else:
+                label, code = _row_label(cells, columns, col.block)
             value = parse_amount(raw)
             if value is None and not re.search(r"\d", raw):
                 continue  # a dash or a word in a value column: not a figure
@@ -568,7 +640,7 @@ def line_items(table: Table, doc_kind: str | None = None, default_unit: str = "�
                     code_system=parsed_code.system if parsed_code else None,
                     code_level=parsed_code.level if parsed_code else None,
                     parent_code=parsed_code.parent if parsed_code else None,
-                    measure=col.measure,
+                    measure="total" if transposed and not is_count else col.measure,
                     period=col.period,
                     column_header=col.header,
                     value=value,
@@ -582,8 +654,34 @@ def line_items(table: Table, doc_kind: str | None = None, default_unit: str = "�
     return items
 
 
+_MEASURE_ONLY = re.compile(r"^(?:\d{4}年度?)?(?:年初|全年|调整后?)?(?:预算|决算|执行|统计)?(?:数|金额)?$|^金额$")
+_GROUP_TOTAL = {"合计", "小计", "总计"}
+_CODE_PARTS = {"类", "款", "项", "目"}
+
+
+def _column_item(header: str) -> str:
+    """The item a column of a transposed table stands for, from its header parts: measure
+    words dropped (预算数, 决算数), a 小计/合计 under a group being the group itself.
+
+    >>> _column_item("“三公”经费预算数/合计"), _column_item("“三公”经费/公务用车购置及运行维护费/小计")
+    ('“三公”经费', '公务用车购置及运行维护费')
+    >>> _column_item("合计"), _column_item("财政拨款“三公”经费/因公出国(境)费/决算数")
+    ('合计', '因公出国(境)费')
+    """
+    items = []
+    for part in (p for p in header.split("/") if p):
+        part = re.sub(r"(?<=.)(?:预算|决算)数$", "", part)
+        if _MEASURE_ONLY.match(part):
+            continue
+        items.append(part)
+    while len(items) > 1 and items[-1] in _GROUP_TOTAL:
+        items.pop()
+    return items[-1] if items else header
+
+
 def _row_label(cells: Sequence[str], columns: Sequence[Column], block: int) -> tuple[str, str | None]:
-    """The label and code of a row within one side-by-side block (falls back to block 0)."""
+    """The label and code of a row within one side-by-side block (falls back to block 0).
+    A code printed over 类 | 款 | 项 columns (``208 | 05 | 01``) is joined (``2080501``)."""
     label = code = ""
     for col in columns:
         if col.block != block:
@@ -591,6 +689,10 @@ def _row_label(cells: Sequence[str], columns: Sequence[Column], block: int) -> t
         text = cells[col.index].strip() if col.index < len(cells) else ""
         if col.role == "label" and text and not label:
             label = text
+        elif col.role == "code" and text and not re.search(r"\d", text):
+            label = label or text  # a name printed across the code columns (人员经费合计)
+        elif col.role == "code" and text and col.header.split("/")[-1] in _CODE_PARTS:
+            code += text
         elif col.role == "code" and text and not code:
             code = text
     if not label and not code:

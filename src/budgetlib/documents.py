@@ -1,0 +1,264 @@
+"""Documents: a file's bytes, whatever its format → numbered lines with their locations.
+
+Takes the bytes of one published document and gives a :class:`LoadedDocument`: the same
+numbered, normalised :class:`~budgetlib.read.Line` objects the text reader gives (table rows
+as tab-separated cells, narrative as lines of text), the format it was read as, where each
+line stands in the original (``p.3 l.12``, ``table 2 row 5``, ``sheet 表1 row 7``) and which
+lines OCR read.
+
+The format is told by the content, never by the file name (:func:`detect_format`):
+
+==============  ==========================================  =============================
+format          recognised by                                read by
+==============  ==========================================  =============================
+``pdf``         ``%PDF`` near the start                      :mod:`budgetlib.pdf`
+``pdf-ocr``     a PDF whose pages are images (a scan)        :mod:`budgetlib.ocr`
+``docx``        a ZIP holding ``word/document.xml``          :mod:`budgetlib.office`
+``xlsx``        a ZIP holding ``xl/workbook.xml``            :mod:`budgetlib.office`
+``html``        ``<html``/``<!DOCTYPE html`` at the start    :mod:`budgetlib.webpage`
+``text:<enc>``  anything else that decodes as text           :mod:`budgetlib.read`
+==============  ==========================================  =============================
+
+Legacy Word/Excel files (``.doc``/``.xls``, OLE2 containers), images, OpenDocument files and
+other binaries raise :class:`UnreadableDocument` saying what the file is and what to convert it
+to. Every error is a :class:`budgetlib.read.DecodeError`, so callers need catch only that.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+from budgetlib.pdf import NeedsOcr, PdfError, PdfSettings, read_pdf
+from budgetlib.read import DecodeError, Line, SourceLine, decode, normalize_line, to_lines
+
+__all__ = [
+    "ReadSettings",
+    "LoadedDocument",
+    "UnreadableDocument",
+    "OcrNeeded",
+    "detect_format",
+    "load_document",
+]
+
+
+class UnreadableDocument(DecodeError):
+    """A file that cannot be read as a disclosure, with the reason in plain words."""
+
+
+class OcrNeeded(UnreadableDocument):
+    """A scanned PDF (no text layer) that cannot be OCR'd here (OCR off or not installed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReadSettings:
+    """How documents are read.
+
+    >>> ReadSettings(ocr_dpi=50)
+    Traceback (most recent call last):
+    ...
+    ValueError: ocr_dpi must be between 100 and 600 (got 50)
+    """
+
+    #: read scanned PDFs by OCR (tesseract); when False they are reported as needing OCR
+    ocr: bool = True
+    #: tesseract language(s), e.g. ``chi_sim`` or ``chi_sim+eng``
+    ocr_language: str = "chi_sim"
+    #: resolution pages are rendered at for OCR
+    ocr_dpi: int = 200
+    #: pages OCR'd at once (0: one per CPU)
+    ocr_workers: int = 0
+    pdf: PdfSettings = field(default_factory=PdfSettings)
+
+    def __post_init__(self) -> None:
+        if not 100 <= self.ocr_dpi <= 600:
+            raise ValueError(f"ocr_dpi must be between 100 and 600 (got {self.ocr_dpi})")
+        if self.ocr_workers < 0:
+            raise ValueError("ocr_workers must be 0 (one per CPU) or more")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedDocument:
+    """A document read into numbered lines.
+
+    Attributes:
+        lines: numbered (from 1), normalised lines; table rows are tab-separated cells.
+        source_format: ``text:<encoding>``, ``pdf``, ``pdf-ocr``, ``docx``, ``xlsx`` or ``html``.
+        locations: line number → where the line stands in the original (absent for text files,
+            whose line number is the location).
+        ocr_lines: numbers of the lines whose text came from OCR.
+    """
+
+    lines: list[Line]
+    source_format: str
+    locations: dict[int, str] = field(default_factory=dict)
+    ocr_lines: frozenset[int] = frozenset()
+
+    @property
+    def encoding(self) -> str | None:
+        """The text encoding, for text files; None for formats that carry Unicode inside."""
+        return self.source_format.split(":", 1)[1] if self.source_format.startswith("text:") else None
+
+    def location(self, line_no: int) -> str | None:
+        return self.locations.get(line_no)
+
+    def is_ocr(self, line_no: int) -> bool:
+        return line_no in self.ocr_lines
+
+
+# ---------------------------------------------------------------------------------------
+# Telling formats apart
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title)\b", re.IGNORECASE | re.DOTALL)
+_IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*")
+_ARCHIVES = (b"Rar!", b"7z\xbc\xaf\x27\x1c", b"\x1f\x8b")
+
+
+def detect_format(data: bytes) -> str:
+    """The format of ``data`` from its content: pdf, docx, xlsx, html, text, or a short
+    description of what else it is (``legacy-doc``, ``legacy-xls``, ``legacy-office``,
+    ``zip``, ``odf``, ``image``, ``archive``).
+
+    >>> detect_format(b"%PDF-1.7 ..."), detect_format(b"<!DOCTYPE html><html>"), detect_format("收入".encode())
+    ('pdf', 'html', 'text')
+    """
+    head = data[:1024]
+    if b"%PDF-" in head:
+        return "pdf"
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        return _zip_format(data)
+    if data.startswith(_OLE2):
+        return _ole_format(data)
+    if _HTML_START.match(_strip_bom(head)):
+        return "html"
+    if data.startswith(_IMAGES):
+        return "image"
+    if data.startswith(_ARCHIVES):
+        return "archive"
+    return "text"
+
+
+def _strip_bom(head: bytes) -> bytes:
+    for bom in (b"\xef\xbb\xbf",):
+        if head.startswith(bom):
+            return head[len(bom):]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return head.decode("utf-16").encode("utf-8", "replace")
+        except UnicodeDecodeError:
+            return head
+    return head
+
+
+def _zip_format(data: bytes) -> str:
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return "zip-damaged"
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "mimetype" in names or "content.xml" in names:
+        return "odf"
+    return "zip"
+
+
+def _ole_format(data: bytes) -> str:
+    """Legacy Office files are OLE2 containers; their stream names tell Word from Excel."""
+    if "WordDocument".encode("utf-16-le") in data:
+        return "legacy-doc"
+    if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+        return "legacy-xls"
+    return "legacy-office"
+
+
+_NOT_READABLE = {
+    "legacy-doc": "this is a legacy Word document (.doc), which cannot be read: open it in Word, WPS or LibreOffice and save it as .docx (or export it as PDF)",
+    "legacy-xls": "this is a legacy Excel workbook (.xls), which cannot be read: open it in Excel, WPS or LibreOffice and save it as .xlsx",
+    "legacy-office": "this is a legacy Microsoft Office file (.doc/.xls/.ppt), which cannot be read: save it as .docx or .xlsx (or export it as PDF)",
+    "odf": "this is an OpenDocument file (.odt/.ods): save it as .docx or .xlsx (or export it as PDF)",
+    "zip": "this is a ZIP archive, not a document: unpack it and ingest the files inside",
+    "zip-damaged": "this looks like a DOCX/XLSX (ZIP) file but it is damaged or truncated: download it again",
+    "image": "this is an image, not a document: put the scanned pages into a PDF to have them read by OCR",
+    "archive": "this is a compressed archive, not a document: unpack it and ingest the files inside",
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Loading
+
+
+def load_document(data: bytes, settings: ReadSettings | None = None) -> LoadedDocument:
+    """Read a document of any supported format into numbered lines with locations.
+
+    Raises:
+        UnreadableDocument: the file cannot be read (the message says why and what to do);
+            :class:`OcrNeeded` for a scan that cannot be OCR'd here.
+        budgetlib.read.DecodeError: a file that is neither a known format nor text.
+
+    >>> doc = load_document("２０２４年部门预算\\n收入\\t3714.62".encode("gb18030"))
+    >>> doc.source_format, [ln.text for ln in doc.lines], doc.locations
+    ('text:gb18030', ['2024年部门预算', '收入\\t3714.62'], {})
+    """
+    settings = settings or ReadSettings()
+    if not data.strip():
+        raise UnreadableDocument("the file is empty")
+    fmt = detect_format(data)
+    if fmt in _NOT_READABLE:
+        raise UnreadableDocument(_NOT_READABLE[fmt])
+    if fmt == "text":
+        text, encoding = decode(data)
+        return LoadedDocument(to_lines(text), f"text:{encoding}")
+    if fmt == "pdf":
+        return _load_pdf(data, settings)
+    if fmt in ("docx", "xlsx"):
+        from budgetlib.office import OfficeError, read_docx, read_xlsx
+
+        try:
+            return _numbered((read_docx if fmt == "docx" else read_xlsx)(data), fmt)
+        except OfficeError as exc:
+            raise UnreadableDocument(str(exc)) from exc
+    if fmt == "html":
+        from budgetlib.webpage import read_html
+
+        return _numbered(read_html(data), "html")
+    raise UnreadableDocument(f"unknown format {fmt}")  # pragma: no cover - detect_format is exhaustive
+
+
+def _load_pdf(data: bytes, settings: ReadSettings) -> LoadedDocument:
+    try:
+        return _numbered(read_pdf(data, settings.pdf), "pdf")
+    except PdfError as exc:
+        raise UnreadableDocument(str(exc)) from exc
+    except NeedsOcr as scan:
+        if not settings.ocr:
+            raise OcrNeeded(
+                f"this PDF has no text layer ({scan.n_pages} scanned page(s)): it needs OCR, "
+                "which is switched off here (run without --no-ocr)"
+            ) from scan
+        from budgetlib.ocr import OcrUnavailable, ocr_pdf
+
+        try:
+            lines = ocr_pdf(data, settings.ocr_language, settings.ocr_dpi, settings.ocr_workers)
+        except OcrUnavailable as exc:
+            raise OcrNeeded(
+                f"this PDF has no text layer ({scan.n_pages} scanned page(s)): it needs OCR, but {exc}"
+            ) from exc
+        return _numbered(lines, "pdf-ocr")
+
+
+def _numbered(source: list[SourceLine], source_format: str) -> LoadedDocument:
+    """Reader lines → numbered, normalised lines with their locations and OCR marks."""
+    lines: list[Line] = []
+    locations: dict[int, str] = {}
+    ocr: set[int] = set()
+    for no, sl in enumerate(source, start=1):
+        lines.append(Line(no, normalize_line(sl.text)))
+        locations[no] = sl.location
+        if sl.ocr:
+            ocr.add(no)
+    return LoadedDocument(lines, source_format, locations, frozenset(ocr))

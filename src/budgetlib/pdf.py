@@ -1,0 +1,762 @@
+"""PDF reader: a PDF's bytes → lines of text, each with its page and line on the page.
+
+Takes the bytes of a PDF and gives :class:`~budgetlib.read.SourceLine` objects in reading order,
+the same kind of lines the text reader gives, so everything downstream is shared:
+
+* **tables** drawn with ruling lines (nearly every disclosure: Word, WPS, Excel, ONLYOFFICE
+  exports) are rebuilt from the positions of the rules and the characters: the rules give the
+  grid, merged cells (a header spanning columns or rows) are found where a rule is missing,
+  text wrapped onto two lines inside a cell is joined, and a ruled band holding several
+  unruled rows is split at its figures. Each row becomes one tab-separated line, with empty
+  cells kept, so :mod:`budgetlib.tables` reads it like a text table;
+* **text outside tables** (titles, narrative) becomes one line per printed line; wide gaps
+  (aligned columns without rules) become tabs, letter-spacing of justified Chinese text is
+  dropped, page numbers are left out;
+* every line keeps its location, ``p.3 l.12`` (page 3, 12th line read on that page).
+
+Two maintained libraries can supply the characters and rules (:class:`PdfSettings.backend`):
+``pypdfium2`` (PDFium, the default — same text, about 20× faster; see
+``docs/pdf-extraction.md``) and ``pdfplumber`` (pdfminer.six). Both feed the same layout code.
+
+A PDF without a text layer (a scan) is detected (:func:`has_text_layer`); :func:`read_pdf`
+then raises :class:`NeedsOcr`, and :mod:`budgetlib.documents` reads it with
+:mod:`budgetlib.ocr`. An unreadable PDF raises :class:`PdfError`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import re
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from statistics import median
+
+from budgetlib.read import SourceLine, cells_to_line
+
+__all__ = [
+    "PdfSettings",
+    "PdfError",
+    "NeedsOcr",
+    "Glyph",
+    "Rule",
+    "PageContent",
+    "read_pdf",
+    "pages",
+    "page_lines",
+    "has_text_layer",
+    "render_pages",
+]
+
+
+class PdfError(ValueError):
+    """The bytes cannot be read as a PDF (damaged, truncated, encrypted)."""
+
+
+class NeedsOcr(Exception):
+    """The PDF has no text layer (scanned pages): only OCR can read it."""
+
+    def __init__(self, n_pages: int) -> None:
+        super().__init__(f"{n_pages} page(s) without a text layer")
+        self.n_pages = n_pages
+
+
+@dataclass(frozen=True, slots=True)
+class PdfSettings:
+    """Knobs of the PDF reader, with their defaults. Distances are in points (1/72 inch)
+    unless they say ``size`` (a multiple of the font size of the characters concerned).
+
+    >>> PdfSettings(backend="pdfplumber").backend
+    'pdfplumber'
+    >>> PdfSettings(backend="poppler")
+    Traceback (most recent call last):
+    ...
+    ValueError: backend must be one of pypdfium2, pdfplumber (got 'poppler')
+    """
+
+    backend: str = "pypdfium2"
+    #: rules closer than this are one rule; a rule reaching this near another one touches it
+    snap: float = 2.0
+    #: a filled shape thinner than this is a rule; thicker ones are cell backgrounds
+    rule_max_width: float = 2.0
+    #: rules shorter than this are dots or corner marks
+    rule_min_length: float = 3.0
+    #: glyphs whose vertical centres differ by less than this (size) share a printed line
+    line_tolerance: float = 0.45
+    #: a gap wider than this (size) between Latin letters or digits is a space
+    word_gap: float = 0.2
+    #: outside ruled tables, a gap wider than this (size) separates two cells (a tab)
+    cell_gap: float = 1.6
+    #: pages with fewer characters than this are empty or scanned
+    min_page_chars: int = 5
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)} (got {self.backend!r})")
+        for name in ("snap", "rule_max_width", "rule_min_length", "line_tolerance", "word_gap", "cell_gap"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+
+
+BACKENDS = ("pypdfium2", "pdfplumber")
+
+
+# ---------------------------------------------------------------------------------------
+# What a page holds: glyphs and rules, whatever library read them
+
+
+@dataclass(frozen=True, slots=True)
+class Glyph:
+    """One printed character; ``top``/``bottom`` measured from the top of the page."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A horizontal or vertical ruling line (a segment), from the top of the page."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    @property
+    def horizontal(self) -> bool:
+        return (self.x1 - self.x0) >= (self.bottom - self.top)
+
+
+@dataclass(slots=True)
+class PageContent:
+    number: int  # 1-based
+    width: float
+    height: float
+    glyphs: list[Glyph] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
+    images: int = 0  # image objects on the page
+
+
+def _glyph(text: str, x0: float, x1: float, baseline: float, size: float) -> Glyph:
+    """A glyph whose box is drawn from its baseline and size (the same for every font)."""
+    size = max(size, 1.0)
+    return Glyph(text, x0, x1, baseline - 0.8 * size, baseline + 0.2 * size, size)
+
+
+def _visible(rgb: Sequence[float] | None) -> bool:
+    """A colour that shows on white paper (None = the default black)."""
+    if rgb is None:
+        return True
+    values = [float(v) for v in rgb]
+    if not values:
+        return True
+    if len(values) == 4:  # CMYK: white is no ink at all
+        return any(v > 0.02 for v in values)
+    return any(v < 0.98 for v in values[:3])
+
+
+def _rules_from_box(x0: float, top: float, x1: float, bottom: float, filled: bool, stroked: bool,
+                    settings: PdfSettings) -> list[Rule]:
+    """A thin filled box is a rule; a stroked box gives its four edges."""
+    w, h = x1 - x0, bottom - top
+    if min(w, h) <= settings.rule_max_width:
+        return [Rule(x0, top, x1, bottom)] if (filled or stroked) else []
+    if stroked:
+        return [Rule(x0, top, x1, top), Rule(x0, bottom, x1, bottom), Rule(x0, top, x0, bottom), Rule(x1, top, x1, bottom)]
+    return []
+
+
+Point = tuple[float, float]
+
+
+def _display(rotation: int, width: float, height: float) -> object:
+    """User space (origin bottom left, unrotated page ``width`` × ``height``) → the page as
+    displayed (origin top left, the page's /Rotate applied clockwise).
+
+    >>> to = _display(90, 595.0, 842.0)
+    >>> to(0.0, 0.0), to(0.0, 842.0), to(595.0, 0.0)
+    ((0.0, 0.0), (842.0, 0.0), (0.0, 595.0))
+    """
+    if rotation == 90:
+        return lambda x, y: (y, x)
+    if rotation == 180:
+        return lambda x, y: (width - x, y)
+    if rotation == 270:
+        return lambda x, y: (height - y, width - x)
+    return lambda x, y: (x, height - y)
+
+
+def _pdfium_pages(data: bytes, settings: PdfSettings) -> Iterator[PageContent]:
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise PdfError(_pdfium_reason(str(exc))) from exc
+    try:
+        for index in range(len(doc)):
+            page = doc[index]
+            width, height = page.get_size()  # as displayed
+            rotation = page.get_rotation() % 360
+            unrotated = (height, width) if rotation in (90, 270) else (width, height)
+            to_display = _display(rotation, *unrotated)
+            content = PageContent(index + 1, width, height)
+            textpage = page.get_textpage()
+            count = textpage.count_chars()
+            text = textpage.get_text_range(0, count) if count else ""
+            if len(text) != count:  # characters outside the BMP: ask one at a time
+                text = "".join(textpage.get_text_range(i, 1) or " " for i in range(count))
+            matrix = raw.FS_MATRIX()
+            x, y = ctypes.c_double(0), ctypes.c_double(0)
+            for i, ch in enumerate(text):
+                if ch.isspace() or raw.FPDFText_IsGenerated(textpage.raw, i) == 1:
+                    continue
+                # the baseline (origin) and the size as printed: box heights differ by font
+                # (some fonts have no ascent), and FPDFText_GetFontSize ignores the text matrix
+                raw.FPDFText_GetCharOrigin(textpage.raw, i, ctypes.byref(x), ctypes.byref(y))
+                size = raw.FPDFText_GetFontSize(textpage.raw, i)
+                if raw.FPDFText_GetMatrix(textpage.raw, i, ctypes.byref(matrix)):
+                    size *= abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
+                left, bottom, right, top = textpage.get_charbox(i, loose=True)
+                xs = [to_display(px, py)[0] for px in (left, right) for py in (bottom, top)]
+                baseline = to_display(x.value, y.value)[1]
+                content.glyphs.append(_glyph(ch, min(xs), max(xs), baseline, size))
+            textpage.close()
+            for obj in page.get_objects(max_depth=4):
+                if obj.type == raw.FPDF_PAGEOBJ_IMAGE:
+                    content.images += 1
+                elif obj.type == raw.FPDF_PAGEOBJ_PATH:
+                    to_page = _container_transform(obj)
+                    content.rules.extend(
+                        _pdfium_path_rules(obj, lambda px, py, f=to_page: to_display(*f(px, py)), settings, raw)
+                    )
+            page.close()
+            yield content
+    finally:
+        doc.close()
+
+
+def _container_transform(obj: object) -> object:
+    """Coordinates of an object inside form XObjects → page (user) space: the matrices of
+    the forms holding it, innermost first."""
+    matrices = []
+    parent = getattr(obj, "container", None)
+    while parent is not None:
+        matrices.append(parent.get_matrix())
+        parent = getattr(parent, "container", None)
+
+    def transform(x: float, y: float) -> Point:
+        for m in matrices:
+            x, y = m.on_point(x, y)
+        return x, y
+
+    return transform
+
+
+def _pdfium_reason(message: str) -> str:
+    if "password" in message.lower():
+        return "the PDF is encrypted with a password"
+    if "format" in message.lower() or "file" in message.lower():
+        return "the PDF is damaged or truncated and cannot be opened"
+    return f"the PDF cannot be opened ({message})"
+
+
+def _pdfium_path_rules(obj: object, to_display: object, settings: PdfSettings, raw: object) -> list[Rule]:
+    """Rules drawn by one path object: thin filled shapes, stroked straight segments.
+    ``to_display`` maps the object's container coordinates to the displayed page."""
+    handle = obj.raw  # type: ignore[attr-defined]
+    fillmode, stroke = ctypes.c_int(0), ctypes.c_int(0)
+    raw.FPDFPath_GetDrawMode(handle, ctypes.byref(fillmode), ctypes.byref(stroke))  # type: ignore[attr-defined]
+    filled = fillmode.value != 0 and _visible(_pdfium_color(raw.FPDFPageObj_GetFillColor, handle))  # type: ignore[attr-defined]
+    stroked = bool(stroke.value) and _visible(_pdfium_color(raw.FPDFPageObj_GetStrokeColor, handle))  # type: ignore[attr-defined]
+    if not (filled or stroked):
+        return []
+    left, bottom, right, top = obj.get_bounds()  # type: ignore[attr-defined]
+    corners = [to_display(px, py) for px in (left, right) for py in (bottom, top)]  # type: ignore[operator]
+    x0, x1 = min(c[0] for c in corners), max(c[0] for c in corners)
+    y0, y1 = min(c[1] for c in corners), max(c[1] for c in corners)
+    if min(x1 - x0, y1 - y0) <= settings.rule_max_width or not stroked:
+        return _rules_from_box(x0, y0, x1, y1, filled, stroked, settings)
+    # a stroked path wider than a rule: its straight axis-parallel segments
+    matrix = obj.get_matrix()  # type: ignore[attr-defined]
+    points: list[tuple[float, float, bool]] = []
+    for k in range(raw.FPDFPath_CountSegments(handle)):  # type: ignore[attr-defined]
+        seg = raw.FPDFPath_GetPathSegment(handle, k)  # type: ignore[attr-defined]
+        x, y = ctypes.c_float(0), ctypes.c_float(0)
+        raw.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y))  # type: ignore[attr-defined]
+        kind = raw.FPDFPathSegment_GetType(seg)  # type: ignore[attr-defined]
+        px, py = to_display(*matrix.on_point(x.value, y.value))  # type: ignore[operator]
+        points.append((px, py, kind == raw.FPDF_SEGMENT_MOVETO))  # type: ignore[attr-defined]
+        if raw.FPDFPathSegment_GetClose(seg):  # type: ignore[attr-defined]
+            start = next((p for p in reversed(points) if p[2]), points[0])
+            points.append((start[0], start[1], False))
+    rules = []
+    for (ax, ay, _), (bx, by, move) in zip(points, points[1:], strict=False):
+        if move:
+            continue
+        if abs(ay - by) <= 0.5 or abs(ax - bx) <= 0.5:
+            rules.append(Rule(min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)))
+    return rules
+
+
+def _pdfium_color(getter: object, handle: object) -> tuple[float, float, float] | None:
+    r, g, b, a = (ctypes.c_uint(0) for _ in range(4))
+    if not getter(handle, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):  # type: ignore[operator]
+        return None
+    if a.value == 0:
+        return (1.0, 1.0, 1.0)
+    return (r.value / 255, g.value / 255, b.value / 255)
+
+
+def _plumber_pages(data: bytes, settings: PdfSettings) -> Iterator[PageContent]:
+    import pdfplumber
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except PDFSyntaxError as exc:
+        raise PdfError("the PDF is damaged or truncated and cannot be opened") from exc
+    except Exception as exc:  # pdfminer raises many kinds for broken or encrypted files
+        raise PdfError(_pdfium_reason(str(exc) or type(exc).__name__)) from exc
+    with pdf:
+        for page in pdf.pages:
+            content = PageContent(page.page_number, float(page.width), float(page.height))
+            content.glyphs = [
+                _glyph(c["text"], float(c["x0"]), float(c["x1"]), float(page.height) - float(c["matrix"][5]), float(c["size"]))
+                for c in page.chars
+                if c["text"].strip()
+            ]
+            content.images = len(page.images)
+            for line in page.lines:
+                if _visible(_plumber_color(line.get("stroking_color"))):
+                    pts = line["pts"]
+                    for (ax, ay), (bx, by) in zip(pts, pts[1:], strict=False):
+                        content.rules.append(Rule(min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)))
+            for rect in page.rects:
+                filled = bool(rect.get("fill")) and _visible(_plumber_color(rect.get("non_stroking_color")))
+                stroked = bool(rect.get("stroke")) and _visible(_plumber_color(rect.get("stroking_color")))
+                content.rules.extend(_rules_from_box(float(rect["x0"]), float(rect["top"]), float(rect["x1"]), float(rect["bottom"]), filled, stroked, settings))
+            page.flush_cache()
+            yield content
+
+
+def _plumber_color(value: object) -> tuple[float, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return (float(value),) * 3
+    try:
+        values = tuple(float(v) for v in value)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        return None  # a pattern or a named colour: assume it shows
+    if len(values) == 1:
+        return values * 3
+    return values
+
+
+def pages(data: bytes, settings: PdfSettings | None = None) -> Iterator[PageContent]:
+    """The glyphs and rules of every page, read with the configured backend."""
+    settings = settings or PdfSettings()
+    reader = _pdfium_pages if settings.backend == "pypdfium2" else _plumber_pages
+    for content in reader(data, settings):
+        content.glyphs = _dedupe(content.glyphs)
+        yield content
+
+
+def _dedupe(glyphs: list[Glyph]) -> list[Glyph]:
+    """Drop characters printed twice on the same spot (fake bold)."""
+    seen: set[tuple[str, int, int]] = set()
+    kept = []
+    for g in glyphs:
+        key = (g.text, round(g.x0), round(g.top))
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(g)
+    return kept
+
+
+def has_text_layer(contents: Sequence[PageContent], settings: PdfSettings | None = None) -> bool:
+    """True when some page has text; False for a scan (images, no characters)."""
+    settings = settings or PdfSettings()
+    return any(len(c.glyphs) >= settings.min_page_chars for c in contents)
+
+
+# ---------------------------------------------------------------------------------------
+# Rules → table grids
+
+
+@dataclass(slots=True)
+class _Segment:
+    pos: float  # y of a horizontal segment, x of a vertical one
+    start: float
+    end: float
+
+
+def _merge_segments(rules: Sequence[Rule], horizontal: bool, settings: PdfSettings) -> list[_Segment]:
+    """Collinear rules joined: one segment per run of touching or overlapping rules."""
+    raw = []
+    for r in rules:
+        if r.horizontal != horizontal:
+            continue
+        if horizontal:
+            seg = _Segment((r.top + r.bottom) / 2, r.x0, r.x1)
+        else:
+            seg = _Segment((r.x0 + r.x1) / 2, r.top, r.bottom)
+        if seg.end - seg.start >= settings.rule_min_length:
+            raw.append(seg)
+    raw.sort(key=lambda s: (s.pos, s.start))
+    # cluster positions
+    groups: list[list[_Segment]] = []
+    for seg in raw:
+        if groups and seg.pos - groups[-1][-1].pos <= settings.snap:
+            groups[-1].append(seg)
+        else:
+            groups.append([seg])
+    merged: list[_Segment] = []
+    for group in groups:
+        pos = median(s.pos for s in group)
+        run: _Segment | None = None
+        for seg in sorted(group, key=lambda s: s.start):
+            if run is not None and seg.start <= run.end + settings.snap:
+                run.end = max(run.end, seg.end)
+                continue
+            run = _Segment(pos, seg.start, seg.end)
+            merged.append(run)
+    return merged
+
+
+@dataclass(slots=True)
+class _Grid:
+    """A ruled table: row lines ``ys`` and column lines ``xs``; ``cell_of`` maps each slot
+    (row, column) to the slot at the top left of its (possibly merged) cell."""
+
+    xs: list[float]
+    ys: list[float]
+    cell_of: dict[tuple[int, int], tuple[int, int]]
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        return self.xs[0], self.ys[0], self.xs[-1], self.ys[-1]
+
+    def contains(self, x: float, y: float) -> bool:
+        return self.xs[0] <= x <= self.xs[-1] and self.ys[0] <= y <= self.ys[-1]
+
+    def slot(self, x: float, y: float) -> tuple[int, int]:
+        col = min(max(bisect_right(self.xs, x) - 1, 0), len(self.xs) - 2)
+        row = min(max(bisect_right(self.ys, y) - 1, 0), len(self.ys) - 2)
+        return row, col
+
+
+def _cluster(values: Sequence[float], tolerance: float) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if out and v - out[-1] <= tolerance:
+            continue
+        out.append(v)
+    return out
+
+
+def _grids(rules: Sequence[Rule], settings: PdfSettings) -> list[_Grid]:
+    """Tables drawn with rules: groups of crossing horizontal and vertical segments."""
+    hs = _merge_segments(rules, True, settings)
+    vs = _merge_segments(rules, False, settings)
+    snap = settings.snap
+    parent = list(range(len(hs) + len(vs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, h in enumerate(hs):
+        for j, v in enumerate(vs):
+            if h.start - snap <= v.pos <= h.end + snap and v.start - snap <= h.pos <= v.end + snap:
+                parent[find(i)] = find(len(hs) + j)
+    groups: dict[int, tuple[list[_Segment], list[_Segment]]] = {}
+    for i, h in enumerate(hs):
+        groups.setdefault(find(i), ([], []))[0].append(h)
+    for j, v in enumerate(vs):
+        groups.setdefault(find(len(hs) + j), ([], []))[1].append(v)
+    grids = []
+    for group_h, group_v in groups.values():
+        if len(group_h) < 2 or len(group_v) < 2:
+            continue
+        grid = _grid(group_h, group_v, settings)
+        if grid is not None:
+            grids.append(grid)
+    return grids
+
+
+def _covers(segments: Sequence[_Segment], pos: float, at: float, snap: float) -> bool:
+    return any(abs(s.pos - pos) <= snap and s.start - snap <= at <= s.end + snap for s in segments)
+
+
+def _grid(hs: Sequence[_Segment], vs: Sequence[_Segment], settings: PdfSettings) -> _Grid | None:
+    snap = settings.snap
+    ys = _cluster([h.pos for h in hs], snap)
+    xs = _cluster([v.pos for v in vs], snap)
+    if len(xs) < 2 or len(ys) < 2:
+        return None
+    # the frame: rules may stop short of the outermost lines by a little
+    parent: dict[tuple[int, int], tuple[int, int]] = {(r, c): (r, c) for r in range(len(ys) - 1) for c in range(len(xs) - 1)}
+
+    def find(s: tuple[int, int]) -> tuple[int, int]:
+        while parent[s] != s:
+            parent[s] = parent[parent[s]]
+            s = parent[s]
+        return s
+
+    def union(a: tuple[int, int], b: tuple[int, int]) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for r in range(len(ys) - 1):
+        mid_y = (ys[r] + ys[r + 1]) / 2
+        for c in range(len(xs) - 2):
+            if not _covers(vs, xs[c + 1], mid_y, snap):
+                union((r, c), (r, c + 1))
+    for c in range(len(xs) - 1):
+        mid_x = (xs[c] + xs[c + 1]) / 2
+        for r in range(len(ys) - 2):
+            if not _covers(hs, ys[r + 1], mid_x, snap):
+                union((r, c), (r + 1, c))
+    return _Grid(xs, ys, {s: find(s) for s in parent})
+
+
+# ---------------------------------------------------------------------------------------
+# Glyphs → printed lines → text
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’]")
+
+
+def _text_lines(glyphs: Sequence[Glyph], settings: PdfSettings) -> list[list[Glyph]]:
+    """Glyphs grouped into printed lines (top to bottom), each sorted left to right."""
+    lines: list[list[Glyph]] = []
+    centres: list[float] = []
+    for g in sorted(glyphs, key=lambda g: (g.cy, g.x0)):
+        tolerance = settings.line_tolerance * max(g.size, 1.0)
+        if lines and abs(g.cy - centres[-1]) <= tolerance:
+            lines[-1].append(g)
+            n = len(lines[-1])
+            centres[-1] += (g.cy - centres[-1]) / n
+            continue
+        lines.append([g])
+        centres.append(g.cy)
+    return [sorted(line, key=lambda g: g.x0) for line in lines]
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch in "%.,-+")
+
+
+def _join(glyphs: Sequence[Glyph], settings: PdfSettings, cells: bool) -> list[str]:
+    """Text of one printed line; with ``cells``, split into cells at wide gaps."""
+    parts: list[str] = []
+    current = ""
+    prev: Glyph | None = None
+    for g in glyphs:
+        if prev is not None:
+            gap = g.x0 - prev.x1
+            size = max(min(g.size, prev.size), 1.0)
+            if cells and gap > settings.cell_gap * size:
+                parts.append(current)
+                current = ""
+            elif gap > settings.word_gap * size and (_is_word_char(prev.text) or _is_word_char(g.text)) and not (
+                _CJK.match(prev.text) and _CJK.match(g.text)
+            ):
+                current += " "
+            elif gap > 1.0 * size and not cells:
+                current += " "
+        current += g.text
+        prev = g
+    parts.append(current)
+    return [p.strip() for p in parts]
+
+
+def _cell_text(glyphs: Sequence[Glyph], settings: PdfSettings) -> str:
+    """Text of a table cell: its printed lines joined (a wrapped name is one name again)."""
+    out = ""
+    for line in _text_lines(glyphs, settings):
+        text = " ".join(t for t in _join(line, settings, cells=False) if t)
+        if out and out[-1].isascii() and out[-1].isalpha() and text[:1].isascii() and text[:1].isalpha():
+            out += " "
+        out += text
+    return out
+
+
+_FIGURE = re.compile(r"^[\s(（-]*[\d,，.．\s]+[)）]?$")
+
+
+def _is_figure(text: str) -> bool:
+    """A cell line holding an amount or a code (one row of a table has at most one per cell)."""
+    return bool(_FIGURE.match(text)) and any(ch.isdigit() for ch in text)
+
+
+# ---------------------------------------------------------------------------------------
+# One page → lines
+
+
+@dataclass(slots=True)
+class _Item:
+    """Something to print at height ``y``: a table row (cells) or a line of text (parts)."""
+
+    y: float
+    parts: list[str]
+    row: bool
+
+
+_PAGE_NUMBER = re.compile(r"^(?:[-—–\s]*\d{1,4}[-—–\s]*|第\s*\d+\s*页(?:\s*[/,，]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
+
+
+def _table_items(grid: _Grid, glyphs: Sequence[Glyph], settings: PdfSettings) -> list[_Item]:
+    """The rows of one ruled table (empty columns dropped, wrapped cells joined)."""
+    by_cell: dict[tuple[int, int], list[Glyph]] = {}
+    for g in glyphs:
+        by_cell.setdefault(grid.cell_of[grid.slot(g.cx, g.cy)], []).append(g)
+    n_rows, n_cols = len(grid.ys) - 1, len(grid.xs) - 1
+    if not by_cell:
+        return []
+    # every column is kept (a continued table keeps its column positions on each page),
+    # except slivers with no text: gaps between double rules, not columns
+    size = median(g.size for g in glyphs)
+    filled = {c for (_, c) in by_cell}
+    used_cols = [c for c in range(n_cols) if c in filled or grid.xs[c + 1] - grid.xs[c] >= 1.5 * size]
+    items: list[_Item] = []
+    for r in range(n_rows):
+        cells_here = {c: by_cell[(r, c)] for c in range(n_cols) if (r, c) in by_cell}
+        if not cells_here:
+            continue
+        for y, sub in _split_band(cells_here, grid.ys[r], settings):
+            texts = {c: _cell_text(gs, settings) for c, gs in sub.items()}
+            parts = [texts.get(c, "") for c in used_cols]
+            if any(parts):
+                items.append(_Item(y, parts, True))
+    return items
+
+
+def _split_band(cells: dict[int, list[Glyph]], top: float, settings: PdfSettings) -> list[tuple[float, dict[int, list[Glyph]]]]:
+    """A ruled band is one row, unless a cell holds several figures on separate lines: then
+    the band holds unruled rows, one per figure line, and each printed line goes to the
+    nearest one (a wrapped label sits around its row's figures)."""
+    anchors: list[float] = []
+    for gs in cells.values():
+        lines = _text_lines(gs, settings)
+        figures = [ln for ln in lines if _is_figure("".join(g.text for g in ln))]
+        if len(figures) >= 2:
+            anchors.extend(median(g.cy for g in ln) for ln in figures)
+    if not anchors:
+        return [(top, cells)]
+    size = median(g.size for gs in cells.values() for g in gs)
+    anchors = _cluster(anchors, settings.line_tolerance * size)
+    rows: list[dict[int, list[Glyph]]] = [{} for _ in anchors]
+    for c, gs in cells.items():
+        for line in _text_lines(gs, settings):
+            cy = median(g.cy for g in line)
+            k = min(range(len(anchors)), key=lambda i: abs(anchors[i] - cy))
+            rows[k].setdefault(c, []).extend(line)
+    return [(a, row) for a, row in zip(anchors, rows, strict=True) if row]
+
+
+def page_lines(content: PageContent, settings: PdfSettings | None = None) -> list[tuple[str, bool]]:
+    """One page → its lines in reading order: (text, is a table row). Table rows are
+    tab-separated cells; page numbers are left out."""
+    settings = settings or PdfSettings()
+    grids = _grids(content.rules, settings)
+    in_grid: dict[int, list[Glyph]] = {i: [] for i in range(len(grids))}
+    free: list[Glyph] = []
+    for g in content.glyphs:
+        for i, grid in enumerate(grids):
+            if grid.contains(g.cx, g.cy):
+                in_grid[i].append(g)
+                break
+        else:
+            free.append(g)
+    items: list[_Item] = []
+    for i, grid in enumerate(grids):
+        items.extend(_table_items(grid, in_grid[i], settings))
+    text_lines = _text_lines(free, settings)
+    for k, line in enumerate(text_lines):
+        parts = [p for p in _join(line, settings, cells=True)]
+        text = "".join(parts)
+        edge = k in (0, len(text_lines) - 1)
+        if edge and _PAGE_NUMBER.match(text.strip()) and len(parts) == 1:
+            continue
+        items.append(_Item(min(g.top for g in line), parts, False))
+    items.sort(key=lambda it: it.y)
+    out: list[tuple[str, bool]] = []
+    for item in items:
+        if item.row:
+            out.append((cells_to_line(item.parts), True))
+        else:
+            parts = [p for p in item.parts if p]
+            out.append(("\t".join(parts), False))
+    return out
+
+
+def read_pdf(data: bytes, settings: PdfSettings | None = None) -> list[SourceLine]:
+    """Every line of a PDF with a text layer, located as ``p.N l.M``.
+
+    Raises :class:`NeedsOcr` when no page has text (a scan) and :class:`PdfError` when the
+    file cannot be read.
+    """
+    settings = settings or PdfSettings()
+    contents = list(pages(data, settings))
+    if not contents:
+        raise PdfError("the PDF has no pages")
+    if not has_text_layer(contents, settings):
+        if any(c.images for c in contents):
+            raise NeedsOcr(len(contents))
+        raise PdfError("the PDF has no text and no images: every page is empty")
+    lines: list[SourceLine] = []
+    for content in contents:
+        for n, (text, _) in enumerate(page_lines(content, settings), start=1):
+            lines.append(SourceLine(text, f"p.{content.number} l.{n}"))
+    return lines
+
+
+def render_pages(data: bytes, dpi: int = 200) -> Iterator[tuple[int, object]]:
+    """Each page as a PIL image (for OCR), with its 1-based number.
+
+    A scanned page is rendered at the resolution of its own image (resampling a 120 dpi scan
+    to 300 dpi makes tesseract misread it), never above ``dpi``.
+    """
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise PdfError(_pdfium_reason(str(exc))) from exc
+    try:
+        for index in range(len(doc)):
+            page = doc[index]
+            scale = dpi / 72
+            width = page.get_width()
+            for obj in page.get_objects(max_depth=2):
+                if obj.type != raw.FPDF_PAGEOBJ_IMAGE:
+                    continue
+                left, _, right, _ = obj.get_bounds()
+                if right - left >= 0.8 * width:  # an image across the page: the scan itself
+                    scale = min(scale, max(1.0, obj.get_px_size()[0] / (right - left)))
+            image = page.render(scale=scale).to_pil()
+            page.close()
+            yield index + 1, image
+    finally:
+        doc.close()

@@ -1,0 +1,320 @@
+"""Documents: format told by content, PDF text layer and tables, DOCX/XLSX giving the same line
+items as the text, clear errors for what cannot be read, OCR of the scanned sample."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from budgetlib import ocr
+from budgetlib.documents import (
+    LoadedDocument,
+    OcrNeeded,
+    ReadSettings,
+    UnreadableDocument,
+    detect_format,
+    load_document,
+)
+from budgetlib.numbers import parse_amount
+from budgetlib.pdf import PdfSettings, read_pdf
+from budgetlib.pipeline import DocumentResult, IngestError, process_bytes
+from budgetlib.read import DecodeError, decode, normalize_line, to_rows
+
+from .conftest import RAW, error_samples, text_samples
+
+SHANGHAI = RAW / "shanghai_medical_insurance_center_2026_budget.pdf"
+
+
+@pytest.fixture(scope="module")
+def shanghai() -> LoadedDocument:
+    return load_document(SHANGHAI.read_bytes())
+
+
+# ---------------------------------------------------------------------------------------
+# Telling formats apart by content
+
+
+def test_pdf_bytes_named_txt_are_read_as_pdf() -> None:
+    result = process_bytes(SHANGHAI.read_bytes(), "budget.txt")
+    assert result.document["source_format"] == "pdf" and result.document["encoding"] is None
+    assert result.document["unit_name"] == "上海市医疗保险事业管理中心"
+
+
+HTML = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>某县医疗保障局2024年部门预算</title>
+<style>p {color: red}</style><script>var x = "收入 999";</script></head><body>
+<h2>某县医疗保障局2024年部门预算信息公开</h2>
+<p>2024年收入预算135.46万元，其中基本支出35.46万元。</p>
+<p>部门预算支出总表</p><p>单位：万元</p>
+<table><tr><th>科目编码</th><th>科目名称</th><th>合计</th><th>基本支出</th><th>项目支出</th></tr>
+<tr><td></td><td>合计</td><td>135.46</td><td>35.46</td><td>100.00</td></tr>
+<tr><td>210</td><td>卫生健康支出</td><td>135.46</td><td>35.46</td><td>100.00</td></tr>
+<tr><td colspan="2">注：本表含项目支出</td><td></td><td></td><td></td></tr></table></body></html>"""
+
+
+def test_html_saved_as_pdf_is_read_as_a_web_page() -> None:
+    data = HTML.encode("utf-8")
+    assert detect_format(data) == "html"
+    doc = load_document(data)
+    assert doc.source_format == "html"
+    texts = [ln.text for ln in doc.lines]
+    assert texts[0] == "某县医疗保障局2024年部门预算" and not any("999" in t or "color" in t for t in texts)
+    assert "\t合计\t135.46\t35.46\t100.00" in texts
+    result = process_bytes(data, "disclosure.pdf")
+    assert result.indicators["expenditure_total"] == pytest.approx(135.46)
+    assert result.indicators["basic_expenditure"] == pytest.approx(35.46)
+    located = {i["location"] for i in result.line_items}
+    assert located == {"table 1 row 2", "table 1 row 3"}
+
+
+def _ole2(stream: str) -> bytes:
+    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + stream.encode("utf-16-le") + b"\x00" * 64
+
+
+@pytest.mark.parametrize(("stream", "advice"), [("WordDocument", ".docx"), ("Workbook", ".xlsx")])
+def test_legacy_doc_and_xls_say_what_to_convert_to(stream: str, advice: str) -> None:
+    with pytest.raises(UnreadableDocument, match=re.escape(advice)):
+        load_document(_ole2(stream))
+    with pytest.raises(IngestError) as info:
+        process_bytes(_ole2(stream), "budget.pdf")
+    assert info.value.stage == "read" and "legacy" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"", "empty"),
+        (b"PK\x03\x04" + b"\x00" * 40, "damaged"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "image"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "damaged or truncated"),
+    ],
+    ids=["empty", "broken-zip", "png", "pdf-header-only"],
+)
+def test_unreadable_input_gets_a_clear_error(data: bytes, words: str) -> None:
+    with pytest.raises(DecodeError, match=words):
+        load_document(data)
+
+
+def test_a_truncated_pdf_is_a_clear_error() -> None:
+    data = SHANGHAI.read_bytes()
+    with pytest.raises(UnreadableDocument, match="damaged or truncated"):
+        load_document(data[: len(data) // 3])
+
+
+def test_text_is_read_exactly_as_before() -> None:
+    for name in text_samples():
+        data = (RAW / name).read_bytes()
+        doc = load_document(data)
+        text, encoding = decode(data)
+        assert doc.source_format == f"text:{encoding}" and doc.locations == {} and not doc.ocr_lines
+        assert [ln.text for ln in doc.lines][:50] == [ln.text for ln in load_document(text.encode("gb18030")).lines][:50]
+
+
+# ---------------------------------------------------------------------------------------
+# PDF with a text layer
+
+
+def test_pdf_lines_keep_page_and_line(shanghai: LoadedDocument) -> None:
+    assert shanghai.source_format == "pdf"
+    assert all(re.fullmatch(r"p\.\d+ l\.\d+", shanghai.locations[ln.no]) for ln in shanghai.lines)
+    by_location = {shanghai.locations[ln.no]: ln.text for ln in shanghai.lines}
+    # the “三公” table: header spanning columns, figures in their columns
+    assert by_location["p.19 l.6"] == "27.00\t20.00\t7.00\t\t\t\t902.68"
+    # a code printed over 类 | 款 | 项 columns, a row continued on the next page
+    assert by_location["p.8 l.8"].startswith("208\t05\t01\t行政单位离退休\t1,058,456")
+    assert by_location["p.9 l.1"].startswith("210\t15\t99\t其他医疗保障管理事务支出\t24,088,400")
+    # no page numbers, no letter-spacing inside Chinese words
+    assert not any(re.fullmatch(r"\d{1,3}", ln.text) for ln in shanghai.lines)
+
+
+def test_wrapped_cells_are_joined_and_justified_text_is_not_spaced() -> None:
+    doc = load_document((RAW / "fuzhou_medical_insurance_2026_budget.pdf").read_bytes())
+    texts = [ln.text for ln in doc.lines]
+    # 机关事业单位基本养老保险缴费支 / 出 wraps inside its cell
+    assert "2080505\t机关事业单位基本养老保险缴费支出\t553.54\t553.54\t" in texts
+    jiangsu = load_document((RAW / "jiangsu_procuratorate_2019_budget.pdf").read_bytes())
+    # printed letter-spaced (江 苏 省 人 民 检 察 院 2019 年 度 …): read as words again
+    assert "江苏省人民检察院 2019 年度收入、支出预算总计" in [ln.text for ln in jiangsu.lines]
+
+
+def test_both_pdf_libraries_give_the_same_lines() -> None:
+    data = SHANGHAI.read_bytes()
+    pdfium = [(ln.text, ln.location) for ln in read_pdf(data, PdfSettings(backend="pypdfium2"))]
+    plumber = [(ln.text, ln.location) for ln in read_pdf(data, PdfSettings(backend="pdfplumber"))]
+    assert pdfium == plumber
+
+
+def _placed(page_index: int, rotate: bool) -> bytes:
+    """One page of the Shanghai sample drawn inside a form XObject: shifted by 20 pt, or
+    turned a quarter left on a portrait page shown with /Rotate 90 (upright again)."""
+    import pypdfium2 as pdfium
+
+    src = pdfium.PdfDocument(SHANGHAI.read_bytes())
+    dest = pdfium.PdfDocument.new()
+    w, h = src[page_index].get_size()
+    form = src.page_as_xobject(page_index, dest).as_pageobject()
+    if rotate:
+        page = dest.new_page(h, w)
+        form.transform(pdfium.PdfMatrix().rotate(90, ccw=True).translate(h, 0))
+    else:
+        page = dest.new_page(w + 40, h + 40)
+        form.transform(pdfium.PdfMatrix().translate(20, 20))
+    page.insert_obj(form)
+    page.gen_content()
+    if rotate:
+        page.set_rotation(90)
+    out = io.BytesIO()
+    dest.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("rotate", [False, True], ids=["form-xobject", "rotated-page"])
+def test_tables_inside_forms_and_on_rotated_pages(shanghai: LoadedDocument, rotate: bool) -> None:
+    want = [ln.text for ln in shanghai.lines if shanghai.locations[ln.no].startswith("p.19 ")]
+    data = _placed(18, rotate)
+    for backend in ("pypdfium2", "pdfplumber"):
+        assert [normalize_line(ln.text) for ln in read_pdf(data, PdfSettings(backend=backend))] == want, backend
+
+
+def test_figures_from_a_pdf_cite_page_and_line() -> None:
+    result = process_bytes(SHANGHAI.read_bytes(), "x.pdf")
+    item = next(i for i in result.line_items if i["table_id"] == "three_public" and i["row_key"] == "因公出国(境)费")
+    assert (item["location"], item["ocr"], item["value_wan"]) == ("p.19 l.6", False, 20.0)
+    fact = next(f for f in result.facts if f["fact_name"] == "org_running_cost")
+    assert fact["location"] == "p.20 l.9" and "902.68" in str(fact["line_text"])
+
+
+# ---------------------------------------------------------------------------------------
+# DOCX and XLSX made from the text samples give the same line items as the text
+
+
+def _rows(name: str) -> list[tuple[str, list[str]]]:
+    """The sample's rows: ("text", [line]) for prose and titles, ("cells", cells) for table rows."""
+    text, _ = decode((RAW / name).read_bytes())
+    from budgetlib.read import to_lines
+
+    return [("text" if row.layout == "text" else "cells", list(row.cells)) for row in to_rows(to_lines(text))]
+
+
+def _docx(name: str) -> bytes:
+    import docx
+
+    document = docx.Document()
+    block: list[list[str]] = []
+
+    def flush() -> None:
+        if block:
+            width = max(len(r) for r in block)
+            table = document.add_table(rows=len(block), cols=width)
+            for row, cells in zip(table.rows, block, strict=True):
+                for target, cell in zip(row.cells, cells, strict=False):
+                    target.text = cell
+            block.clear()
+
+    for kind, cells in _rows(name):
+        if kind == "cells":
+            block.append(cells)
+            continue
+        flush()
+        document.add_paragraph(cells[0])
+    flush()
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _xlsx(name: str) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "预算公开"
+    for r, (_, cells) in enumerate(_rows(name), start=1):
+        for c, cell in enumerate(cells, start=1):
+            target = sheet.cell(row=r, column=c)
+            amount = parse_amount(cell)
+            if amount is not None and "." in cell:  # figures as numbers, shown with their decimals
+                decimals = len(cell.replace(" ", "").split(".")[1])
+                target.value = amount
+                target.number_format = ("#,##0." if "," in cell else "0.") + "0" * decimals
+            else:
+                target.value = cell
+                target.data_type = "s"  # text as typed (=1293.69万元 is not a formula)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _items(result: DocumentResult) -> list[tuple[object, ...]]:
+    keys = ("table_id", "block", "row_index", "row_label", "code", "measure", "period", "value_wan")
+    return [tuple(i[k] for k in keys) for i in result.line_items]
+
+
+@pytest.mark.parametrize("name", text_samples())
+@pytest.mark.parametrize("fmt", ["docx", "xlsx"])
+def test_docx_and_xlsx_give_the_same_line_items_as_the_text(fmt: str, name: str) -> None:
+    text = process_bytes((RAW / name).read_bytes(), name)
+    data = _docx(name) if fmt == "docx" else _xlsx(name)
+    office = process_bytes(data, f"{name}.{fmt}")
+    assert office.document["source_format"] == fmt
+    assert _items(office) == _items(text)
+    assert [(f["fact_name"], f["value"]) for f in office.facts] == [(f["fact_name"], f["value"]) for f in text.facts]
+    expected_location = r"table \d+ row \d+" if fmt == "docx" else r"sheet 预算公开 row \d+"
+    assert all(re.fullmatch(expected_location, str(i["location"])) for i in office.line_items)
+
+
+def test_docx_merged_cells_keep_their_text_once() -> None:
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=3, cols=3)
+    table.cell(0, 0).merge(table.cell(1, 0)).text = "项目"
+    table.cell(0, 1).merge(table.cell(0, 2)).text = "预算数"
+    table.cell(1, 1).text, table.cell(1, 2).text = "基本支出", "项目支出"
+    table.cell(2, 0).text, table.cell(2, 1).text, table.cell(2, 2).text = "合计", "35.46", "100.00"
+    out = io.BytesIO()
+    document.save(out)
+    doc = load_document(out.getvalue())
+    assert [ln.text for ln in doc.lines] == ["项目\t预算数\t", "\t基本支出\t项目支出", "合计\t35.46\t100.00"]
+    assert [doc.locations[ln.no] for ln in doc.lines] == ["table 1 row 1", "table 1 row 2", "table 1 row 3"]
+
+
+# ---------------------------------------------------------------------------------------
+# Scanned PDF: OCR, or a clear error saying OCR is needed
+
+SCAN = RAW / error_samples()[0] if error_samples() else Path("missing.pdf")
+
+
+def test_a_scan_without_ocr_says_it_needs_ocr() -> None:
+    with pytest.raises(OcrNeeded, match="no text layer.*needs OCR"):
+        load_document(SCAN.read_bytes(), ReadSettings(ocr=False))
+
+
+def test_a_scan_where_tesseract_is_missing_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ocr, "_languages", lambda: None)
+    with pytest.raises(OcrNeeded, match="needs OCR, but tesseract is not installed"):
+        load_document(SCAN.read_bytes())
+    with pytest.raises(IngestError) as info:
+        process_bytes(SCAN.read_bytes(), SCAN.name)
+    assert info.value.stage == "read" and "needs OCR" in info.value.message
+
+
+@pytest.mark.skipif(
+    not ocr.ocr_available("chi_sim"),
+    reason="tesseract with chi_sim is not installed here (Debian: tesseract-ocr tesseract-ocr-chi-sim; `make setup`)",
+)
+def test_the_scanned_sample_is_read_by_ocr_and_is_not_a_disclosure() -> None:
+    # the one OCR of the suite (~15 s on 2 cores); later ingests of data/raw reuse its lines
+    data = SCAN.read_bytes()
+    doc = load_document(data)
+    assert doc.source_format == "pdf-ocr"
+    assert doc.ocr_lines == frozenset(ln.no for ln in doc.lines)  # every line flagged
+    assert all(re.fullmatch(r"p\.[1-6] l\.\d+", doc.locations[ln.no]) for ln in doc.lines)
+    text = "\n".join(ln.text for ln in doc.lines)
+    assert "长沙市市场监督管理局" in text and "绩效评价" in text
+    with pytest.raises(IngestError) as info:
+        process_bytes(data, SCAN.name)
+    assert info.value.stage == "recognise"
+    assert "not a budget or final-accounts disclosure" in info.value.message and "OCR" in info.value.message
