@@ -93,3 +93,29 @@ def test_actual_insured_residents_beat_a_target() -> None:
              F("insured_residents", 141909, "141909人", 2, "人", qualifier="actual")]
     values, _ = compute([], facts)
     assert values["insured_residents"] == 141909
+
+
+def test_carryover_from_the_revenue_tables_own_arithmetic() -> None:
+    items = [item("revenue", "合计", "total", 24169.74, "24,169.74"), item("revenue", "合计", "current_total", 24169.74, "24,169.74")]
+    values, sources = compute(items, [])
+    assert values["carryover_in"] == pytest.approx(0.0)
+    assert any(s[0].indicator == "carryover_in" and s[0].source_kind == "derived" for s in sources)
+    # a stated carry-over wins; nothing is derived then
+    values, _ = compute([*items, item("summary", "上年结转", "total", 6.0, "6.00")], [])
+    assert values["carryover_in"] == pytest.approx(6.0)
+
+
+def test_prior_three_public_total_from_the_parts_prior_values() -> None:
+    facts = [F("three_public_abroad", 0, "0万元"), F("three_public_abroad_change", 0, "持平", qualifier="stated_zero"),
+             F("three_public_vehicle_purchase", 0, "0万元"), F("three_public_vehicle_purchase_change", -40, "40万元"),
+             F("three_public_vehicle_operation", 16, "16万元"), F("three_public_vehicle_operation_change", -1, "1万元"),
+             F("three_public_reception", 1, "1万元"), F("three_public_reception_change", 0, "持平", qualifier="stated_zero")]
+    values, _ = compute([], facts)
+    assert values["three_public_prev_total"] == pytest.approx(58.0)
+
+
+def test_a_grand_total_change_is_taken_from_the_grand_total() -> None:
+    items = [item("summary", "本年支出合计", "total", 2940.05, "2940.05"), item("summary", "总计", "total", 2995.39, "2995.39")]
+    facts = [F("expenditure_total_change", -56.95, "56.95万元", qualifier="grand_total")]
+    values, _ = compute(items, facts)
+    assert values["prev_expenditure_total"] == pytest.approx(3052.34)

@@ -41,14 +41,14 @@ __all__ = ["export_all", "stata_name", "dictionary_markdown", "dictionary_html",
 _PINNED = dt.datetime(2000, 1, 1, 0, 0, 0)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _KIND_CODES = {"budget": 1, "final": 2}
-_KIND_LABELS = {1: "预算 budget", 2: "决算 final"}
+_KIND_LABELS: dict[int | float, str] = {1: "预算 budget", 2: "决算 final"}
 
 
 # ---------------------------------------------------------------------------------------
 # Writing
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
+def _atomic(path: Path, write: Callable[[Path], object]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(fd)
@@ -137,7 +137,7 @@ def _dta(frame: pl.DataFrame, table: str, path: Path) -> Path:
         *(pl.col(c).cast(pl.Int8) for c, t in frame.schema.items() if t == pl.Boolean),
         *([pl.col("doc_kind").replace_strict(_KIND_CODES, default=None, return_dtype=pl.Int8)] if "doc_kind" in frame.columns else []),
     ).rename(names)
-    labels = {names[c]: f"{schemas.FIELDS[c].zh} ({c})"[:80] for c in frame.columns}
+    labels: dict[str, str | None] = {names[c]: f"{schemas.FIELDS[c].zh} ({c})"[:80] for c in frame.columns}
     value_labels: dict[str, dict[int | float, str]] = {}
     if "doc_kind" in frame.columns:
         value_labels[names["doc_kind"]] = dict(_KIND_LABELS)
@@ -207,8 +207,8 @@ def _xlsx(sheets: dict[str, pl.DataFrame], path: Path) -> Path:
         notes.append(["表 table", "列 column", "中文名", "English name", "类型 type", "单位 unit", "说明 description"])
         for cell in notes[1]:
             cell.font = bold
-        for row in schemas.dictionary().filter(pl.col("table").is_in(list(sheets))).iter_rows(named=True):
-            notes.append([row["table"], row["column"], row["name_zh"], row["name_en"], row["dtype"], row["unit"], row["description"]])
+        for entry in schemas.dictionary().filter(pl.col("table").is_in(list(sheets))).iter_rows(named=True):
+            notes.append([entry["table"], entry["column"], entry["name_zh"], entry["name_en"], entry["dtype"], entry["unit"], entry["description"]])
         notes.freeze_panes = "A2"
         wb.properties.creator = f"budgetlib {__version__}"
         wb.properties.created = _PINNED

@@ -204,20 +204,41 @@ def _derived(name: str, value: float, precision: float, ref: str, line: int | No
     return Reading(name, round(value, 10), precision, "derived", ref, line, original, priority)
 
 
-def _change_readings(target: str, base: Reading | None, facts: Sequence[FactLike], change_names: Iterable[str], priority: int) -> list[Reading]:
-    """Prior-year value = this year's value − the stated change."""
+def _change_readings(target: str, base: Reading | None, facts: Sequence[FactLike], change_names: Iterable[str], priority: int,
+                     grand_base: Reading | None = None) -> list[Reading]:
+    """Prior-year value = this year's value − the stated change.
+
+    A change of the fiscal appropriations alone is not a change of the unit's total. A change
+    of the grand total (收支总计, carry-over included) is used only when nothing closer is
+    stated, and then against the grand total (``grand_base``), never against this year's total.
+    """
     out: list[Reading] = []
-    if base is None:
-        return out
-    # a change of the fiscal appropriations alone is not a change of the unit's total; a change
-    # of the grand total (收支总计, carry-over included) is used only when nothing closer is stated
     changes = [f for f in facts if f.name in change_names and f.value is not None and "fiscal" not in f.qualifier.split(",")]
     plain = [f for f in changes if "grand_total" not in f.qualifier.split(",")]
+    if not plain:
+        base = grand_base
+    if base is None:
+        return out
     for fact in plain or changes:
         if fact.value is not None:
             prec = base.precision + _precision(fact.original, fact.unit, False)
             out.append(_derived(target, base.value - fact.value, prec, f"{fact.name}@{fact.line_no}", fact.line_no,
                                 f"{base.original} − ({fact.value:+g})", priority))
+    return out
+
+
+def _carryover_from_revenue_table(items: Sequence[LineItem]) -> list[Reading]:
+    """Carry-over = the revenue table's 合计 − its 本年收入 (小计), when no cell or sentence states
+    it: the table's own arithmetic, not a blank read as 0."""
+    out = []
+    for table_title in dict.fromkeys(i.table_title for i in items if i.table_id == "revenue"):
+        row = {i.measure: i for i in items if i.table_title == table_title and i.row_key in ("合计", "总计") and i.period == "current"}
+        total, current = row.get("total"), row.get("current_total")
+        if total is None or current is None or total.value_wan is None or current.value_wan is None:
+            continue
+        precision = _precision(total.value_original, total.unit, False) + _precision(current.value_original, current.unit, False)
+        out.append(_derived("carryover_in", total.value_wan - current.value_wan, precision, "revenue:合计−本年收入", total.line_no,
+                            f"{total.value_original} − {current.value_original}", 4))
     return out
 
 
@@ -238,10 +259,11 @@ def compute(items: Sequence[LineItem], facts: Sequence[FactLike]) -> tuple[dict[
         sources.extend((r, r is winner, agreeing[r]) for r in readings)
         return winner
 
-    for name in ("revenue_total", "carryover_in", "expenditure_total", "personnel_expenditure", "public_expenditure",
+    for name in ("revenue_total", "expenditure_total", "personnel_expenditure", "public_expenditure",
                  "project_expenditure", *_THREE_PUBLIC_PARTS, "org_running_cost", "resident_subsidy", "medical_assistance",
                  "procurement_total", "fixed_assets_total", "vehicles", "insured_residents"):
         settle(name)
+    settle("carryover_in", [] if found.get("carryover_in") else _carryover_from_revenue_table(items))
 
     # basic = personnel + public, when no reading states it
     basic_extra: list[Reading] = []
@@ -266,12 +288,20 @@ def compute(items: Sequence[LineItem], facts: Sequence[FactLike]) -> tuple[dict[
         settle(missing[0], [_derived(missing[0], value, precision, "total minus other parts", total.line_no,
                                      f"{total.original} − ({' + '.join(k.original for k in known if k)})")])
 
-    settle("three_public_prev_total", _change_readings("three_public_prev_total", total, facts, ("three_public_total_change",), 2))
     for part in _THREE_PUBLIC_PARTS:
         settle(f"{part}_prev", _change_readings(f"{part}_prev", chosen[part], facts, (f"{part}_change",), 2))
+    prev_extra = _change_readings("three_public_prev_total", total, facts, ("three_public_total_change",), 2)
+    prev_parts = [chosen[f"{p}_prev"] for p in _THREE_PUBLIC_PARTS]
+    if not found.get("three_public_prev_total") and not prev_extra and all(prev_parts):
+        # no prior-year total stated: the sum of the four parts' prior-year values
+        prev_extra.append(_derived("three_public_prev_total", sum(p.value for p in prev_parts if p),
+                                   sum(p.precision for p in prev_parts if p), "sum of prior-year parts", None,
+                                   " + ".join(f"{p.value:g}" for p in prev_parts if p), 3))
+    settle("three_public_prev_total", prev_extra)
+    grand = settle("expenditure_grand_total")
     settle("prev_expenditure_total", _change_readings(
         "prev_expenditure_total", chosen["expenditure_total"], facts,
-        ("expenditure_total_change", "expenditure_grand_total_change"), 2))
+        ("expenditure_total_change", "expenditure_grand_total_change"), 2, grand_base=grand))
 
     # figures read only for the audit (they have no column in the indicators table)
     for name in dict.fromkeys(r.indicator for r in rules()):

@@ -276,10 +276,16 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _outputs(entry: dict[str, object] | None) -> list[str]:
+    """The output file names a manifest entry lists."""
+    names = (entry or {}).get("outputs", [])
+    return [str(n) for n in names] if isinstance(names, list) else []
+
+
 def _up_to_date(entry: dict[str, object] | None, key: str, out_dir: Path) -> bool:
     if not entry or entry.get("key") != key:
         return False
-    return all((out_dir / str(name)).exists() for name in entry.get("outputs", []))  # type: ignore[union-attr]
+    return all((out_dir / name).exists() for name in _outputs(entry))
 
 
 _PAGE = """<!DOCTYPE html>
@@ -323,7 +329,7 @@ def write_index(out_dir: Path, data_dir: Path, manifest: dict[str, dict[str, obj
         stem = _stem(row)
         entry = manifest.get(stem, {})
         links = " ".join(f'<a href="{html.escape(str(name))}">{html.escape(Path(str(name)).suffix[1:].upper())}</a>'
-                         for name in entry.get("outputs", [])) or ('<span class="error">生成失败</span>' if stem in failed else "—")  # type: ignore[union-attr]
+                         for name in _outputs(entry)) or ('<span class="error">生成失败</span>' if stem in failed else "—")
 
         def num(key: str, r: dict[str, object] = row) -> str:
             value = r.get(key)
@@ -336,7 +342,7 @@ def write_index(out_dir: Path, data_dir: Path, manifest: dict[str, dict[str, obj
                          + f'<td class="num">{row.get("errors") or 0}</td><td>{links}</td></tr>')
     head = "".join(f"<th>{h}</th>" for h in ("省份", "区县", "单位", "年度", "类型", "本年支出(万元)", "“三公”经费(万元)", "人均医保补助(元)", "审核错误", "报告"))
     panel_entry = manifest.get("panel", {})
-    panel_links = " ".join(f'<a href="{html.escape(str(n))}">{html.escape(Path(str(n)).suffix[1:].upper())}</a>' for n in panel_entry.get("outputs", []))  # type: ignore[union-attr]
+    panel_links = " ".join(f'<a href="{html.escape(str(n))}">{html.escape(Path(str(n)).suffix[1:].upper())}</a>' for n in _outputs(panel_entry))
     extras = []
     if panel_links:
         extras.append(f"<li>汇总报告：{panel_links}</li>")
@@ -376,7 +382,7 @@ def run_reports(data_dir: Path | None = None, out_dir: Path | None = None, *, co
         for job in todo:
             ok, payload = results[job.stem]
             if ok:
-                outputs = sorted(Path(p).name for p in payload.values())  # type: ignore[union-attr]
+                outputs = sorted(Path(str(p)).name for p in dict(payload).values())  # type: ignore[call-overload]
                 manifest[job.stem] = {"key": keys[job.stem], "title": job.title, "outputs": outputs, "job": asdict(job)}
                 run.built.append(job.stem)
             else:
