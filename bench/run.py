@@ -160,7 +160,7 @@ def bench_no_change(work: Path, n: int) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--documents", type=int, default=2000, help="size of the scaled corpus for ingest")
+    parser.add_argument("--documents", type=int, default=1000, help="size of the scaled corpus for ingest")
     parser.add_argument("--reports", type=int, default=3, help="reports built warm and fresh for the ratio")
     parser.add_argument("--no-change", type=int, default=1000, help="reports in the no-change rebuild")
     args = parser.parse_args()

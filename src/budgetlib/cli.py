@@ -50,6 +50,8 @@ def main(
 def ingest(
     inputs: Annotated[list[Path], typer.Argument(help="Files and/or folders of disclosures (text files; folders are searched recursively).", show_default=False)],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: data/processed).")] = None,
+    engine: Annotated[str, typer.Option("--engine", help="Where the per-file work runs: local, or dask (needs budgetlib[dask]).")] = "local",
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address (default: a LocalCluster on this machine).")] = None,
 ) -> None:
     """Read disclosures into validated tables and one indicators row per document.
 
@@ -57,7 +59,7 @@ def ingest(
     as Parquet, plus indicators.csv and errors.csv. Exit status 1 when any file failed.
     """
     out_dir = out or paths.processed_dir()
-    outputs = run_ingest(inputs)
+    outputs = run_ingest(inputs, engine=engine, scheduler=scheduler)
     write_outputs(outputs, out_dir)
     docs = outputs.frames["documents"]
     summary = Table(title=f"budgetlib ingest → {out_dir}")

@@ -13,19 +13,20 @@ each line keeps its location) → :mod:`tables` / :mod:`narrative` / :mod:`metad
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
+from budgetlib import engines, schemas
 from budgetlib import indicators as ind
-from budgetlib import schemas
 from budgetlib.checks import run_checks
 from budgetlib.documents import LoadedDocument, ReadSettings, load_document
 from budgetlib.metadata import extract_metadata, is_disclosure
@@ -34,7 +35,7 @@ from budgetlib.panel import build_panel
 from budgetlib.read import DecodeError, Line, to_rows
 from budgetlib.tables import find_tables, line_items
 
-__all__ = ["IngestError", "DocumentResult", "Outputs", "discover", "process_bytes", "ingest", "write_outputs", "audit_folder"]
+__all__ = ["IngestError", "DocumentResult", "Outputs", "discover", "process_bytes", "ingest", "write_outputs", "audit_folder", "process_path", "max_file_bytes"]
 
 OUTPUT_TABLES = ("documents", "tables", "line_items", "facts", "indicators", "indicator_sources", "findings",
                  "panel", "panel_duplicates", "errors")
@@ -48,6 +49,10 @@ class IngestError(Exception):
         super().__init__(message)
         self.stage = stage
         self.message = message
+
+    def __reduce__(self) -> tuple[type[IngestError], tuple[str, str]]:
+        # picklable with both arguments: the dask engine sends errors between processes
+        return (IngestError, (self.stage, self.message))
 
 
 @dataclass(slots=True)
@@ -130,7 +135,7 @@ def process_bytes(data: bytes, source_file: str, settings: ReadSettings | None =
             "is_empty": not any(i.value is not None for i in items),
             "notes": "\n".join(" ".join(c for c in n.cells if c.strip()) for n in table.notes) or None,
         })
-        result.line_items.extend({**base, **asdict(i), **_source(doc, i.line_no)} for i in items)
+        result.line_items.extend({**base, **i.as_row(), **_source(doc, i.line_no)} for i in items)
     facts = extract_facts(lines)
     result.facts = [
         {**base, "fact_name": f.name, "value": f.value, "unit": f.unit, "original": f.original, "line_no": f.line_no,
@@ -163,28 +168,41 @@ def _line_text(lines: list[Line], line_no: int) -> str:
     return lines[line_no - 1].text if 0 < line_no <= len(lines) else ""
 
 
-def _iter_results(files: Iterable[Path], settings: ReadSettings | None = None) -> Iterator[tuple[Path, DocumentResult | IngestError]]:
-    for path in files:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            yield path, IngestError("read", f"cannot open the file: {exc.strerror or exc}")
-            continue
-        try:
-            yield path, process_bytes(data, path.name, settings)
-        except IngestError as exc:
-            yield path, exc
-        except Exception as exc:  # one bad document never stops a batch
-            yield path, IngestError("parse", f"unexpected {type(exc).__name__}: {exc}")
+def max_file_bytes() -> int:
+    """The largest file ingest reads (``BUDGETLIB_MAX_FILE_MB``, default 64 MB): a disclosure is
+    a few MB at most, and memory must stay bounded whatever lands in data/raw."""
+    return int(float(os.environ.get("BUDGETLIB_MAX_FILE_MB", "64")) * 1024 * 1024)
 
 
-def ingest(paths: Iterable[Path | str], settings: ReadSettings | None = None) -> Outputs:
+def process_path(path: Path, settings: ReadSettings | None = None) -> DocumentResult | IngestError:
+    """Read one file; every failure becomes an :class:`IngestError` naming the problem."""
+    try:
+        size = path.stat().st_size
+        if size > max_file_bytes():
+            return IngestError("read", f"the file is {size / 1024 / 1024:.0f} MB, more than the {max_file_bytes() // 1024 // 1024} MB "
+                                       "a disclosure can be (set BUDGETLIB_MAX_FILE_MB to read it anyway)")
+        data = path.read_bytes()
+    except OSError as exc:
+        return IngestError("read", f"cannot open the file: {exc.strerror or exc}")
+    try:
+        return process_bytes(data, path.name, settings)
+    except IngestError as exc:
+        return exc
+    except Exception as exc:  # one bad document never stops a batch
+        return IngestError("parse", f"unexpected {type(exc).__name__}: {exc}")
+
+
+def ingest(paths: Iterable[Path | str], settings: ReadSettings | None = None, *, engine: str = "local",
+           scheduler: str | None = None) -> Outputs:
     """Ingest every file found under ``paths``; bad files become rows of ``errors``.
 
     ``settings`` says how documents are read (OCR of scanned PDFs on or off, PDF backend …).
+    ``engine`` is where the per-file work runs: ``local`` (this process) or ``dask`` (a Dask
+    cluster: a LocalCluster, or the ``scheduler`` address given); the outputs are the same.
     """
     rows: dict[str, list[dict[str, object]]] = {name: [] for name in (*_PER_DOCUMENT, "errors")}
-    for path, result in _iter_results(discover(paths), settings):
+    work = functools.partial(process_path, settings=settings)
+    for path, result in engines.run(discover(paths), work, engine=engine, scheduler=scheduler):
         if isinstance(result, IngestError):
             rows["errors"].append({"source_file": path.name, "stage": result.stage, "message": result.message})
             continue

@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from importlib import resources
 
@@ -552,6 +552,8 @@ def _is_continuation(
         return False  # words in a figure column: not a wrapped label (a heading after the table)
     if any(i in seq_cols for i in nonempty):
         return False
+    if any(label_key(c).endswith(("合计", "小计", "总计")) for c in prev if c.strip() and parse_amount(c) is None):
+        return False  # nothing wraps out of a total row (当年收入小计 / 上年结转资金 are two rows)
     if _is_total_label(cells):
         return False
     for i in code_cols:
@@ -592,7 +594,12 @@ class LineItem:
     unit_assumed: bool
     line_no: int
 
+    def as_row(self) -> dict[str, object]:
+        """The item as a plain dict (much faster than dataclasses.asdict, which deep-copies)."""
+        return {name: getattr(self, name) for name in _LINE_ITEM_FIELDS}
 
+
+_LINE_ITEM_FIELDS = tuple(f.name for f in fields(LineItem))
 _COUNT_MEASURES = {"quantity"}
 
 
@@ -621,7 +628,7 @@ def line_items(table: Table, doc_kind: str | None = None, default_unit: str = "�
             if transposed:
                 label, code = _column_item(col.header), None
             else:
-                label, code = _row_label(cells, columns, col.block)
+                label, code = _row_label(cells, columns, col.block, col.index)
             value = parse_amount(raw)
             if value is None and not re.search(r"\d", raw):
                 continue  # a dash or a word in a value column: not a figure
@@ -679,8 +686,10 @@ def _column_item(header: str) -> str:
     return items[-1] if items else header
 
 
-def _row_label(cells: Sequence[str], columns: Sequence[Column], block: int) -> tuple[str, str | None]:
-    """The label and code of a row within one side-by-side block (falls back to block 0).
+def _row_label(cells: Sequence[str], columns: Sequence[Column], block: int, at: int | None = None) -> tuple[str, str | None]:
+    """The label and code of a row within one side-by-side block; when the block has none,
+    the nearest label to the left of the value at column ``at`` (a name printed across
+    blocks: 当年支出小计), else the row's first label.
     A code printed over 类 | 款 | 项 columns (``208 | 05 | 01``) is joined (``2080501``)."""
     label = code = ""
     for col in columns:
@@ -696,11 +705,16 @@ def _row_label(cells: Sequence[str], columns: Sequence[Column], block: int) -> t
         elif col.role == "code" and text and not code:
             code = text
     if not label and not code:
-        for col in columns:
-            text = cells[col.index].strip() if col.index < len(cells) else ""
-            if col.role == "label" and text:
-                label = text
-                break
+        labels = [
+            (col.index, cells[col.index].strip())
+            for col in columns
+            if col.role == "label" and col.index < len(cells) and cells[col.index].strip()
+        ]
+        left = [text for index, text in labels if at is not None and index < at]
+        if left:
+            label = left[-1]
+        elif labels:
+            label = labels[0][1]
     if not label:
         # key-value layouts: the nearest text cell to the left of the first value
         for text in cells:
