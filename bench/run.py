@@ -35,10 +35,8 @@ RESULTS = ROOT / "bench" / "results.json"
 
 def scaled_corpus(target: Path, n: int) -> list[Path]:
     """``n`` distinct text documents made from the text samples."""
-    from budgetlib.read import decode
-
     from budgetlib.metadata import extract_metadata
-    from budgetlib.read import to_lines
+    from budgetlib.read import decode, to_lines
 
     samples = sorted(RAW.glob("*.txt"))
     texts = [decode(p.read_bytes())[0] for p in samples]
