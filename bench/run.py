@@ -81,7 +81,7 @@ def bench_pdf() -> dict[str, float] | None:
     try:
         import pypdfium2 as pdfium
 
-        from budgetlib.documents import load_document
+        from budgetlib.documents import ReadSettings, load_document
     except ImportError:
         return None
     pages = 0
@@ -93,7 +93,7 @@ def bench_pdf() -> dict[str, float] | None:
         doc.close()
         start = time.perf_counter()
         try:
-            loaded = load_document(data)
+            loaded = load_document(data, ReadSettings(ocr=False))
         except Exception:  # the scanned sample without OCR, for instance
             continue
         took = time.perf_counter() - start

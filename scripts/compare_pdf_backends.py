@@ -65,8 +65,8 @@ def main() -> None:
         try:
             for backend in BACKENDS:
                 settings = PdfSettings(backend=backend)
-                extract, contents = timed(lambda s=settings: list(pages(data, s)), args.repeat)
-                read, out = timed(lambda s=settings: read_pdf(data, s), args.repeat)
+                extract, contents = timed(lambda s=settings, d=data: list(pages(d, s)), args.repeat)
+                read, out = timed(lambda s=settings, d=data: read_pdf(d, s), args.repeat)
                 n_pages = len(contents)  # type: ignore[arg-type]
                 lines[backend] = [(ln.text, ln.location) for ln in out]  # type: ignore[attr-defined]
                 totals[backend]["pages"] += n_pages

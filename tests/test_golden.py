@@ -72,20 +72,7 @@ def test_one_row_per_document_with_the_required_columns(golden: pl.DataFrame) ->
 
 #: fields the pipeline cannot reach yet, each with the exact reason (strict: a fix must
 #: remove the mark)
-PDF_XFAIL = {
-    ("fuzhou_medical_insurance_2026_budget.pdf", "three_public_prev_total"):
-        "the document states no prior-year “三公” total; indicators.py sums the parts' prior-year values, but "
-        "the narrative reader gets only 购置费 and 运行费 (持平 → 0): the 持平 of 因公出国 and 公务接待 stands under "
-        "its own sub-heading ((一)/(二)…) and is not attributed to that part",
-    ("fuzhou_cangshan_environment_2026_budget.pdf", "three_public_prev_total"):
-        "58.00 = 0.00 + 1.00 (因公出国, 公务接待 持平) + 17.00 (运行费 16.00 + 1.00) + 40.00 (购置费 0.00 + 40.00); "
-        "indicators.py sums the parts' prior-year values, but the narrative reader does not attribute the 持平 "
-        "under the (一)因公出国/(二)公务接待 sub-headings to those parts",
-    ("jiangsu_procuratorate_2019_budget.pdf", "carryover_in"):
-        "0 follows from 收入合计 24,169.74 − 当年收入小计 24,169.74 (indicators.py derives carry-over that way "
-        "from the revenue table), but in this PDF's 收支预算总表 the empty 上年结转资金 row is joined to 当年收入小计 "
-        "as if it were a wrapped name, and its 收入预算总表 has no 合计/本年收入 columns to subtract",
-}
+PDF_XFAIL: dict[tuple[str, str], str] = {}
 
 
 def _pdf_cases() -> list[object]:

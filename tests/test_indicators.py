@@ -119,3 +119,12 @@ def test_a_grand_total_change_is_taken_from_the_grand_total() -> None:
     facts = [F("expenditure_total_change", -56.95, "56.95万元", qualifier="grand_total")]
     values, _ = compute(items, facts)
     assert values["prev_expenditure_total"] == pytest.approx(3052.34)
+
+
+def test_carryover_from_the_summary_tables_income_side() -> None:
+    grand = LineItem("summary", "收支总表", 0, 9, "收入合计", "收入合计", None, None, None, None, "total", "current", "金额",
+                     24169.74, 24169.74, "24,169.74", "万元", False, 30)
+    current = LineItem("summary", "收支总表", 0, 7, "当年收入小计", "当年收入小计", None, None, None, None, "total", "current", "金额",
+                       24169.74, 24169.74, "24,169.74", "万元", False, 28)
+    values, _ = compute([grand, current], [])
+    assert values["carryover_in"] == pytest.approx(0.0)

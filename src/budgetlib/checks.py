@@ -248,6 +248,8 @@ def _equations(measures: set[str]) -> list[tuple[str, tuple[str, ...]]]:
     if {"current_total", "carryover"} <= measures:
         eqs.append(("total", ("current_total", "carryover")))
     income = tuple(m for m in _INCOME_PARTS if m in measures)
+    if "fiscal" not in measures:  # revenue tables that split the fiscal appropriation by budget instead
+        income += tuple(m for m in _FISCAL_PARTS if m in measures)
     if len(income) >= 2 or (income and "current_total" in measures):
         eqs.append(("current_total", income))
         if "current_total" not in measures:

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from budgetlib import __version__, paths, schemas
 from budgetlib.checks import rules_table
+from budgetlib.documents import ReadSettings
 from budgetlib.pipeline import audit_folder, panel_from_folders, write_outputs, write_panel
 from budgetlib.pipeline import ingest as run_ingest
 
@@ -48,10 +49,11 @@ def main(
 
 @app.command()
 def ingest(
-    inputs: Annotated[list[Path], typer.Argument(help="Files and/or folders of disclosures (text files; folders are searched recursively).", show_default=False)],
+    inputs: Annotated[list[Path], typer.Argument(help="Files and/or folders of disclosures: text, PDF (text layer or scanned), DOCX, XLSX — told by content, not name; folders are searched recursively.", show_default=False)],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: data/processed).")] = None,
-    engine: Annotated[str, typer.Option("--engine", help="Where the per-file work runs: local, or dask (needs budgetlib[dask]).")] = "local",
+    engine: Annotated[str, typer.Option("--engine", help="Where the per-file work runs: local, or dask (needs the optional extra budgetlib\\[dask]).")] = "local",
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address (default: a LocalCluster on this machine).")] = None,
+    ocr: Annotated[bool, typer.Option("--ocr/--no-ocr", help="Read scanned PDFs by OCR (tesseract); --no-ocr reports them as needing OCR instead.")] = True,
 ) -> None:
     """Read disclosures into validated tables and one indicators row per document.
 
@@ -59,7 +61,7 @@ def ingest(
     as Parquet, plus indicators.csv and errors.csv. Exit status 1 when any file failed.
     """
     out_dir = out or paths.processed_dir()
-    outputs = run_ingest(inputs, engine=engine, scheduler=scheduler)
+    outputs = run_ingest(inputs, ReadSettings(ocr=ocr), engine=engine, scheduler=scheduler)
     write_outputs(outputs, out_dir)
     docs = outputs.frames["documents"]
     summary = Table(title=f"budgetlib ingest → {out_dir}")

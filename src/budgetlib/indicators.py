@@ -93,6 +93,16 @@ def rules() -> tuple[Rule, ...]:
     )
 
 
+def _qualifier_ok(wanted: str, qualifier: str) -> bool:
+    """``actual`` needs the fact to carry that qualifier; ``!fiscal`` needs it not to.
+
+    >>> _qualifier_ok("actual", "actual"), _qualifier_ok("!fiscal", "fiscal,grand_total"), _qualifier_ok("!fiscal", "")
+    (True, False, True)
+    """
+    have = set(filter(None, qualifier.split(",")))
+    return all((q[1:] not in have) if q.startswith("!") else (q in have) for q in wanted.split(","))
+
+
 def _precision(original: str, unit: str, count: bool) -> float:
     """Half a unit of the last printed digit of ``original``, in 万元 (or persons/vehicles)."""
     match = re.search(r"\d[\d,\s]*(?:\.(\d+))?", original)
@@ -133,7 +143,7 @@ def collect_readings(items: Sequence[LineItem], facts: Sequence[FactLike]) -> di
             for fact in facts:
                 if fact.name != rule.fact or fact.value is None:
                     continue
-                if rule.qualifier and fact.qualifier != rule.qualifier:
+                if rule.qualifier and not _qualifier_ok(rule.qualifier, fact.qualifier):
                     continue
                 found.setdefault(rule.indicator, []).append(
                     Reading(rule.indicator, fact.value, _precision(fact.original, fact.unit, count), "narrative",
@@ -200,6 +210,11 @@ _THREE_PUBLIC_PARTS = (
 )
 
 
+def _line_of(*readings: Reading | None) -> int | None:
+    """The source line of the first input that has one (the evidence of a derived reading)."""
+    return next((r.line_no for r in readings if r is not None and r.line_no is not None), None)
+
+
 def _derived(name: str, value: float, precision: float, ref: str, line: int | None, original: str, priority: int = 5) -> Reading:
     return Reading(name, round(value, 10), precision, "derived", ref, line, original, priority)
 
@@ -227,10 +242,23 @@ def _change_readings(target: str, base: Reading | None, facts: Sequence[FactLike
     return out
 
 
+_GRAND_INCOME = re.compile(r"^(收入总计|收入合计|总计)$")
+_CURRENT_INCOME = re.compile(r"^(本年收入合计|本年收入小计|当年收入小计|当年收入合计)$")
+
+
 def _carryover_from_revenue_table(items: Sequence[LineItem]) -> list[Reading]:
-    """Carry-over = the revenue table's 合计 − its 本年收入 (小计), when no cell or sentence states
-    it: the table's own arithmetic, not a blank read as 0."""
+    """Carry-over = the revenue table's 合计 − its 本年收入 (小计), or the summary table's 收入总计
+    − 本年收入合计 (income side), when no cell or sentence states it: the tables' own
+    arithmetic, not a blank read as 0."""
     out = []
+    for table_title in dict.fromkeys(i.table_title for i in items if i.table_id == "summary"):
+        income = [i for i in items if i.table_title == table_title and i.block == 0 and i.period == "current" and i.value_wan is not None]
+        grand = next((i for i in income if _GRAND_INCOME.match(i.row_key)), None)
+        current = next((i for i in income if _CURRENT_INCOME.match(i.row_key)), None)
+        if grand is not None and current is not None and grand.value_wan is not None and current.value_wan is not None:
+            precision = _precision(grand.value_original, grand.unit, False) + _precision(current.value_original, current.unit, False)
+            out.append(_derived("carryover_in", grand.value_wan - current.value_wan, precision, f"summary:{grand.row_key}−{current.row_key}",
+                                grand.line_no, f"{grand.value_original} − {current.value_original}", 4))
     for table_title in dict.fromkeys(i.table_title for i in items if i.table_id == "revenue"):
         row = {i.measure: i for i in items if i.table_title == table_title and i.row_key in ("合计", "总计") and i.period == "current"}
         total, current = row.get("total"), row.get("current_total")
@@ -253,7 +281,8 @@ def compute(items: Sequence[LineItem], facts: Sequence[FactLike]) -> tuple[dict[
     sources: list[tuple[Reading, bool, int]] = []
 
     def settle(name: str, extra: Sequence[Reading] = ()) -> Reading | None:
-        readings = list(found.get(name, [])) + list(extra)
+        # a derived reading must point at a line of its inputs, like every reading (evidence)
+        readings = list(found.get(name, [])) + [r for r in extra if r.line_no is not None]
         winner, agreeing = choose(readings)
         chosen[name] = winner
         sources.extend((r, r is winner, agreeing[r]) for r in readings)
@@ -269,7 +298,8 @@ def compute(items: Sequence[LineItem], facts: Sequence[FactLike]) -> tuple[dict[
     basic_extra: list[Reading] = []
     if not found.get("basic_expenditure") and chosen["personnel_expenditure"] and chosen["public_expenditure"]:
         p, q = chosen["personnel_expenditure"], chosen["public_expenditure"]
-        basic_extra.append(_derived("basic_expenditure", p.value + q.value, p.precision + q.precision, "personnel+public", None, f"{p.original} + {q.original}"))
+        basic_extra.append(_derived("basic_expenditure", p.value + q.value, p.precision + q.precision, "personnel+public",
+                                    _line_of(p, q), f"{p.original} + {q.original}"))
     settle("basic_expenditure", basic_extra)
 
     # “三公” total = sum of its four parts, when no reading states it
@@ -277,7 +307,7 @@ def compute(items: Sequence[LineItem], facts: Sequence[FactLike]) -> tuple[dict[
     parts = [chosen[p] for p in _THREE_PUBLIC_PARTS]
     if not found.get("three_public_total") and all(parts):
         total_extra.append(_derived("three_public_total", sum(p.value for p in parts if p), sum(p.precision for p in parts if p),
-                                    "sum of parts", None, " + ".join(p.original for p in parts if p)))
+                                    "sum of parts", _line_of(*parts), " + ".join(p.original for p in parts if p)))
     total = settle("three_public_total", total_extra)
     # one part not stated, the total and the other three are: the part is their difference
     missing = [p for p in _THREE_PUBLIC_PARTS if chosen[p] is None]
@@ -295,7 +325,8 @@ def compute(items: Sequence[LineItem], facts: Sequence[FactLike]) -> tuple[dict[
     if not found.get("three_public_prev_total") and not prev_extra and all(prev_parts):
         # no prior-year total stated: the sum of the four parts' prior-year values
         prev_extra.append(_derived("three_public_prev_total", sum(p.value for p in prev_parts if p),
-                                   sum(p.precision for p in prev_parts if p), "sum of prior-year parts", None,
+                                   sum(p.precision for p in prev_parts if p), "sum of prior-year parts",
+                                   _line_of(*prev_parts),
                                    " + ".join(f"{p.value:g}" for p in prev_parts if p), 3))
     settle("three_public_prev_total", prev_extra)
     grand = settle("expenditure_grand_total")

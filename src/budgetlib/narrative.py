@@ -692,6 +692,7 @@ class _Context:
     sentence: tuple[int, int]
     amounts: tuple[_Amount, ...]
     line_texts: dict[int, str]
+    heading: str | None = None  # the item the sub-heading above names (``(二)公务接待费``)
 
 
 def _evidence(ctx: _Context, at: int) -> str:
@@ -908,7 +909,7 @@ def _read_sentence(ctx: _Context) -> list[Fact]:
     statement_facts: list[Fact] = []
     reason_clauses: list[tuple[tuple[int, int], list[tuple[int, str | None]]]] = []
     for clause_span in _spans(text, CLAUSE_END, s_start, s_end):
-        clause, trace, prev_end = _Clause(), [], clause_span[0]
+        clause, trace, prev_end = _Clause(subject=ctx.heading), [], clause_span[0]
         for amount in (x for x in ctx.amounts if clause_span[0] <= x.start < clause_span[1]):
             if not _is_threshold(text, amount) and amount.measure is not None:
                 near = max(prev_end, _last_delimiter(text, clause_span[0], amount.start))
@@ -960,8 +961,35 @@ def extract_facts(lines: Sequence[Line]) -> list[Fact]:
     """
     line_texts = {line.no: line.text for line in lines}
     facts: list[Fact] = []
+    heading: str | None = None
     for segment in build_segments(lines):
+        in_table = "\t" in line_texts.get(segment.line_at(0), "")
+        if not in_table and _is_heading(segment.text):
+            heading = heading_subject(segment.text)
+            continue
         amounts = tuple(_amounts(segment.text))
         for sentence in _spans(segment.text, SENTENCE_END):
-            facts.extend(_read_sentence(_Context(segment, sentence, amounts, line_texts)))
+            facts.extend(_read_sentence(_Context(segment, sentence, amounts, line_texts, heading)))
     return _dedupe(facts)
+
+
+def heading_subject(text: str) -> str | None:
+    """The item a sub-heading names, when the paragraphs under it speak of that item without
+    naming it again (``(一)因公出国(境)经费`` / ``2026年预算安排0.00万元，与上年持平。``):
+    one of the “三公” items, 机关运行经费 or 政府采购; else None.
+
+    >>> heading_subject("(一)因公出国(境)经费"), heading_subject("八、政府采购情况")
+    ('three_public_abroad', 'procurement_total')
+    >>> heading_subject("一、预算收支总体情况") is None
+    True
+    """
+    enumerated = ITEM_START_RE.match(text)
+    rest = text[enumerated.end() :].strip() if enumerated else text.strip()
+    hit = _label_at_start(rest)
+    if hit is None:
+        return None
+    base = hit.label.bases[-1]
+    tail = rest[hit.end :]
+    if base not in NONE_ITEMS or len(tail) > 6 or re.search(r"\d", tail):
+        return None
+    return base

@@ -29,7 +29,7 @@ import ctypes
 import io
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from statistics import median
 
@@ -182,7 +182,7 @@ def _rules_from_box(x0: float, top: float, x1: float, bottom: float, filled: boo
 Point = tuple[float, float]
 
 
-def _display(rotation: int, width: float, height: float) -> object:
+def _display(rotation: int, width: float, height: float) -> Callable[[float, float], Point]:
     """User space (origin bottom left, unrotated page ``width`` × ``height``) → the page as
     displayed (origin top left, the page's /Rotate applied clockwise).
 
@@ -240,17 +240,18 @@ def _pdfium_pages(data: bytes, settings: PdfSettings) -> Iterator[PageContent]:
                 if obj.type == raw.FPDF_PAGEOBJ_IMAGE:
                     content.images += 1
                 elif obj.type == raw.FPDF_PAGEOBJ_PATH:
-                    to_page = _container_transform(obj)
-                    content.rules.extend(
-                        _pdfium_path_rules(obj, lambda px, py, f=to_page: to_display(*f(px, py)), settings, raw)
-                    )
+                    content.rules.extend(_pdfium_path_rules(obj, _compose(_container_transform(obj), to_display), settings, raw))
             page.close()
             yield content
     finally:
         doc.close()
 
 
-def _container_transform(obj: object) -> object:
+def _compose(first: Callable[[float, float], Point], then: Callable[[float, float], Point]) -> Callable[[float, float], Point]:
+    return lambda x, y: then(*first(x, y))
+
+
+def _container_transform(obj: object) -> Callable[[float, float], Point]:
     """Coordinates of an object inside form XObjects → page (user) space: the matrices of
     the forms holding it, innermost first."""
     matrices = []
@@ -275,7 +276,7 @@ def _pdfium_reason(message: str) -> str:
     return f"the PDF cannot be opened ({message})"
 
 
-def _pdfium_path_rules(obj: object, to_display: object, settings: PdfSettings, raw: object) -> list[Rule]:
+def _pdfium_path_rules(obj: object, to_display: Callable[[float, float], Point], settings: PdfSettings, raw: object) -> list[Rule]:
     """Rules drawn by one path object: thin filled shapes, stroked straight segments.
     ``to_display`` maps the object's container coordinates to the displayed page."""
     handle = obj.raw  # type: ignore[attr-defined]
@@ -286,7 +287,7 @@ def _pdfium_path_rules(obj: object, to_display: object, settings: PdfSettings, r
     if not (filled or stroked):
         return []
     left, bottom, right, top = obj.get_bounds()  # type: ignore[attr-defined]
-    corners = [to_display(px, py) for px in (left, right) for py in (bottom, top)]  # type: ignore[operator]
+    corners = [to_display(px, py) for px in (left, right) for py in (bottom, top)]
     x0, x1 = min(c[0] for c in corners), max(c[0] for c in corners)
     y0, y1 = min(c[1] for c in corners), max(c[1] for c in corners)
     if min(x1 - x0, y1 - y0) <= settings.rule_max_width or not stroked:
@@ -299,7 +300,7 @@ def _pdfium_path_rules(obj: object, to_display: object, settings: PdfSettings, r
         x, y = ctypes.c_float(0), ctypes.c_float(0)
         raw.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y))  # type: ignore[attr-defined]
         kind = raw.FPDFPathSegment_GetType(seg)  # type: ignore[attr-defined]
-        px, py = to_display(*matrix.on_point(x.value, y.value))  # type: ignore[operator]
+        px, py = to_display(*matrix.on_point(x.value, y.value))
         points.append((px, py, kind == raw.FPDF_SEGMENT_MOVETO))  # type: ignore[attr-defined]
         if raw.FPDFPathSegment_GetClose(seg):  # type: ignore[attr-defined]
             start = next((p for p in reversed(points) if p[2]), points[0])
