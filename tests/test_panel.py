@@ -151,3 +151,36 @@ def test_panel_command(tmp_path: Path) -> None:
     result = runner.invoke(app, ["panel", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert pl.read_parquet(tmp_path / "panel.parquet").height == len(text_samples()) + len(pdf_samples())
+
+
+def test_huailai_by_hand() -> None:
+    row = _indicators("huailai_2024_budget.txt")
+    assert row["expenditure_total_change"] == pytest.approx(3714.62 - 6305.01)  # the document: 减少2590.39万元
+    assert row["expenditure_total_change_pct"] == pytest.approx((3714.62 - 6305.01) / 6305.01 * 100)
+    assert row["basic_share_pct"] == pytest.approx(171.62 / 3714.62 * 100)
+    assert row["project_share_pct"] == pytest.approx(3543.00 / 3714.62 * 100)
+    assert row["three_public_change"] == 0 and row["three_public_change_pct"] is None  # 0 → 0
+    assert row["resident_subsidy"] == pytest.approx(3500.0) and row["resident_subsidy_per_capita_yuan"] is None  # no 参保人数
+    assert row["national_standard_per_capita_yuan"] == 670.0 and row["central_share_pct"] == 60.0  # 2024, 河北 tier 2
+    assert row["expected_local_share_per_capita_yuan"] == pytest.approx(670 * 0.4)
+
+
+def test_zhengding_by_hand() -> None:
+    row = _indicators("zhengding_2018_budget.txt")
+    assert row["national_standard_per_capita_yuan"] == 490.0  # 2018
+    assert row["resident_subsidy_per_capita_yuan"] is None  # 3606.05 万元, but no insured residents stated
+    assert row["personnel_share_pct"] == pytest.approx(246.18 / 264.84 * 100)
+    assert row["three_public_prev_total"] == pytest.approx(2.85) and row["three_public_change"] == 0
+    assert row["expenditure_total_change"] == pytest.approx(-8957.33)
+
+
+def test_lanxian_county_share_by_hand() -> None:
+    row = _indicators("lanxian_2024_final.txt")
+    assert row["national_standard_per_capita_yuan"] == 670.0
+    assert row["central_share_pct"] == 60.0  # 山西: tier 2 (its 享受西部政策 counties get 80 %: not in the reference data)
+    local = 670 * 0.4
+    assert row["expected_local_share_per_capita_yuan"] == pytest.approx(local)
+    # 山西 publishes the province's half of the local share; city and county split the rest as they
+    # decide (晋医保发〔2021〕14号), so the county's own share is unknown: blank, not a guess
+    assert standards.county_share("山西省", 2024) is None
+    assert row["expected_county_share_per_capita_yuan"] is None and row["county_share_gap_per_capita_yuan"] is None

@@ -123,3 +123,13 @@ def test_report_command_selects_and_reports_failure_status(built: tuple[Path, Pa
     result = runner.invoke(app, ["report", "--data", str(processed), "--out", str(tmp_path), "--county", "岚县", "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert len(list(tmp_path.glob("*.pdf"))) == 1 and not (tmp_path / "panel.pdf").exists()
+
+
+def test_index_links_the_data_downloads_and_dictionary(built: tuple[Path, Path, object], tmp_path: Path) -> None:
+    from budgetlib.export import export_all
+    from budgetlib.report import write_index
+
+    processed, _, _ = built
+    export_all(processed, tmp_path / "data")
+    index = write_index(tmp_path, processed, {}, {}).read_text(encoding="utf-8")
+    assert 'href="data/index.html"' in index and 'href="data/dictionary.html"' in index
