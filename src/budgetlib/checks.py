@@ -120,6 +120,17 @@ def _current(items: Iterable[Row]) -> list[Row]:
     return [i for i in items if i["period"] == "current" and i["value_wan"] is not None]
 
 
+def _sum_mismatch(rule_id: str, table_id: str, row_ref: str, total: Row, parts: Sequence[Row], printed: str, summed: str) -> Finding | None:
+    """A finding when ``total`` differs from the sum of ``parts`` beyond rounding (0.01 of the
+    table's unit), worded "<printed>为…万元，<summed>为…万元，相差…万元。"."""
+    got = sum(_num(p, "value_wan") for p in parts)
+    want = _num(total, "value_wan")
+    if abs(got - want) <= _tolerance(total["unit"]):
+        return None
+    message = f"{printed}为{_fmt(want)}万元，{summed}为{_fmt(got)}万元，相差{_fmt(want - got)}万元。"
+    return Finding(rule_id, table_id, row_ref, got, want, message, _ev([total, *parts]))
+
+
 # ---------------------------------------------------------------------------------------
 # Arithmetic inside a table
 
@@ -144,15 +155,10 @@ def check_table_total_rows(doc: Doc) -> list[Finding]:
                 if not totals or not parts:
                     continue
                 total = totals[0]
-                got = sum(_num(p, "value_wan") for p in parts)
-                want = _num(total, "value_wan")
-                if abs(got - want) > _tolerance(total["unit"]):
-                    out.append(Finding(
-                        "table_total_rows", table_id, f"合计/{measure}", got, want,
-                        f"{_table_name(table_id)}“合计”行（{total['column_header'] or measure}）为{_fmt(want)}万元，"
-                        f"各类科目之和为{_fmt(got)}万元，相差{_fmt(want - got)}万元。",
-                        _ev([total, *parts]),
-                    ))
+                finding = _sum_mismatch("table_total_rows", table_id, f"合计/{measure}", total, parts,
+                                        f"{_table_name(table_id)}“合计”行（{total['column_header'] or measure}）", "各类科目之和")
+                if finding:
+                    out.append(finding)
     return out
 
 
@@ -184,15 +190,10 @@ def check_summary_sums(doc: Doc) -> list[Finding]:
             above = [i for i in above if _level(str(i["row_label"])) == top]
         if not above:
             continue
-        got = sum(_num(i, "value_wan") for i in above)
-        want = _num(total, "value_wan")
-        if abs(got - want) > _tolerance(total["unit"]):
-            out.append(Finding(
-                "summary_sums", table_id, str(total["row_label"]), got, want,
-                f"{_table_name(table_id)}“{total['row_label']}”为{_fmt(want)}万元，其上各项之和为{_fmt(got)}万元，"
-                f"相差{_fmt(want - got)}万元。",
-                _ev([total, *above]),
-            ))
+        finding = _sum_mismatch("summary_sums", table_id, str(total["row_label"]), total, above,
+                                f"{_table_name(table_id)}“{total['row_label']}”", "其上各项之和")
+        if finding:
+            out.append(finding)
     return out
 
 
@@ -215,16 +216,12 @@ def check_code_hierarchy(doc: Doc) -> list[Finding]:
             if parent not in by_code:
                 continue
             p = by_code[parent]
-            got = sum(_num(k, "value_wan") for k in kids)
-            want = _num(p, "value_wan")
-            if abs(got - want) > _tolerance(p["unit"]):
-                level = "类" if len(parent) == 3 else "款"
-                out.append(Finding(
-                    "code_hierarchy", table_id, parent, got, want,
-                    f"{_table_name(table_id)}中{level}级科目{parent} {p['row_label']}（{p['column_header'] or measure}）为"
-                    f"{_fmt(want)}万元，其下级科目之和为{_fmt(got)}万元，相差{_fmt(want - got)}万元。",
-                    _ev([p, *kids]),
-                ))
+            level = "类" if len(parent) == 3 else "款"
+            finding = _sum_mismatch("code_hierarchy", table_id, parent, p, kids,
+                                    f"{_table_name(table_id)}中{level}级科目{parent} {p['row_label']}（{p['column_header'] or measure}）",
+                                    "其下级科目之和")
+            if finding:
+                out.append(finding)
     return out
 
 
@@ -283,17 +280,12 @@ def check_column_sums(doc: Doc) -> list[Finding]:
                 for left, parts in eqs:
                     if left not in cells or not any(p in cells for p in parts):
                         continue
-                    got = sum(_num(cells[p], "value_wan") for p in parts if p in cells)
-                    want = _num(cells[left], "value_wan")
-                    if abs(got - want) > _tolerance(cells[left]["unit"]):
-                        lead = cells[left]
-                        names = "+".join(str(cells[p]["column_header"] or p) for p in parts if p in cells)
-                        out.append(Finding(
-                            "column_sums", table_id, str(lead["code"] or lead["row_label"]), got, want,
-                            f"{_table_name(table_id)}“{lead['row_label']}”行：{lead['column_header'] or left}为{_fmt(want)}万元，"
-                            f"而{names}为{_fmt(got)}万元，相差{_fmt(want - got)}万元。",
-                            _ev([lead, *(cells[p] for p in parts if p in cells)]),
-                        ))
+                    lead, present = cells[left], [cells[p] for p in parts if p in cells]
+                    names = "+".join(str(c["column_header"] or c["measure"]) for c in present)
+                    finding = _sum_mismatch("column_sums", table_id, str(lead["code"] or lead["row_label"]), lead, present,
+                                            f"{_table_name(table_id)}“{lead['row_label']}”行：{lead['column_header'] or left}", f"而{names}")
+                    if finding:
+                        out.append(finding)
     return out
 
 
@@ -321,15 +313,10 @@ def check_row_sums(doc: Doc) -> list[Finding]:
             present = [p for p in parts if p is not None]
             if not present:
                 continue
-            got = sum(_num(p, "value_wan") for p in present)
-            want = _num(total, "value_wan")
-            if abs(got - want) > _tolerance(total["unit"]):
-                out.append(Finding(
-                    "row_sums", table_id, str(total["row_label"]), got, want,
-                    f"{_table_name(table_id)}“{total['row_label']}”（{total['column_header'] or measure}）为{_fmt(want)}万元，"
-                    f"分项之和为{_fmt(got)}万元，相差{_fmt(want - got)}万元。",
-                    _ev([total, *present]),
-                ))
+            finding = _sum_mismatch("row_sums", table_id, str(total["row_label"]), total, present,
+                                    f"{_table_name(table_id)}“{total['row_label']}”（{total['column_header'] or measure}）", "分项之和")
+            if finding:
+                out.append(finding)
     return out
 
 

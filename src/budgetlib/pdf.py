@@ -32,6 +32,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from statistics import median
+from typing import Any
 
 from budgetlib.read import SourceLine, cells_to_line
 
@@ -199,14 +200,20 @@ def _display(rotation: int, width: float, height: float) -> Callable[[float, flo
     return lambda x, y: (x, height - y)
 
 
-def _pdfium_pages(data: bytes, settings: PdfSettings) -> Iterator[PageContent]:
+def _open_pdfium(data: bytes) -> Any:
+    """The PDF opened with pypdfium2; a clear :class:`PdfError` when it cannot be."""
     import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
 
     try:
-        doc = pdfium.PdfDocument(data)
+        return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         raise PdfError(_pdfium_reason(str(exc))) from exc
+
+
+def _pdfium_pages(data: bytes, settings: PdfSettings) -> Iterator[PageContent]:
+    import pypdfium2.raw as raw
+
+    doc = _open_pdfium(data)
     try:
         for index in range(len(doc)):
             page = doc[index]
@@ -738,13 +745,9 @@ def render_pages(data: bytes, dpi: int = 200) -> Iterator[tuple[int, object]]:
     A scanned page is rendered at the resolution of its own image (resampling a 120 dpi scan
     to 300 dpi makes tesseract misread it), never above ``dpi``.
     """
-    import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
-    try:
-        doc = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        raise PdfError(_pdfium_reason(str(exc))) from exc
+    doc = _open_pdfium(data)
     try:
         for index in range(len(doc)):
             page = doc[index]
