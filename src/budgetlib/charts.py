@@ -126,7 +126,8 @@ def matching_chart(row: Mapping[str, object]) -> alt.Chart:
         ("地方应承担人均", row.get("expected_local_share_per_capita_yuan")),
         ("县级应承担人均", row.get("expected_county_share_per_capita_yuan")),
     ]
-    data = pl.DataFrame({"项目": [b[0] for b in bars if b[1] is not None], "元/人": [float(b[1]) for b in bars if b[1] is not None]})  # type: ignore[arg-type]
+    data = pl.DataFrame({"项目": [b[0] for b in bars if b[1] is not None], "元/人": [float(b[1]) for b in bars if b[1] is not None]},  # type: ignore[arg-type]
+                        schema={"项目": pl.Utf8, "元/人": pl.Float64})  # typed even when empty: altair rejects Null columns
     return (
         alt.Chart(data, title="城乡居民医保：人均补助与国家标准")
         .mark_bar()
