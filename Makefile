@@ -42,8 +42,17 @@ setup: $(UV) system-packages ## create .venv with uv and install everything the 
 test: setup ## run the whole test suite (sets itself up first)
 	$(PY) -m pytest
 
-ingest: setup ## read data/raw into data/processed (tables, indicators, audit findings, panel)
-	$(VENV)/bin/budgetlib ingest $(RAW) --out $(PROCESSED) || test $$? -eq 1
+# what ingest depends on: the documents, the code and reference data, the lockfile
+STATE = find $(RAW) src uv.lock -type f -printf '%p %s %T@\n' | sort | sha256sum | cut -c1-64
+
+ingest: setup ## read data/raw into data/processed (tables, indicators, audit findings, panel); skipped when nothing changed
+	@state=$$($(STATE)); \
+	if [ -f $(PROCESSED)/.state ] && [ "$$(cat $(PROCESSED)/.state)" = "$$state" ]; then \
+		echo "data/raw, code and lockfile unchanged since the last ingest: $(PROCESSED) is current"; exit 0; fi; \
+	rm -f $(PROCESSED)/.state; \
+	$(VENV)/bin/budgetlib ingest $(RAW) --out $(PROCESSED); rc=$$?; \
+	if [ $$rc -gt 1 ]; then exit $$rc; fi; \
+	echo "$$state" > $(PROCESSED)/.state
 
 audit: setup ## re-run the audit on data/processed (findings.csv)
 	$(VENV)/bin/budgetlib audit $(PROCESSED) || true
