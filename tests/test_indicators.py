@@ -128,3 +128,15 @@ def test_carryover_from_the_summary_tables_income_side() -> None:
                        24169.74, 24169.74, "24,169.74", "万元", False, 28)
     values, _ = compute([grand, current], [])
     assert values["carryover_in"] == pytest.approx(0.0)
+
+
+def test_a_label_repeated_further_down_a_table_is_not_read_again() -> None:
+    # 财政拨款收支总表: "一、一般公共预算财政拨款" leads the income side and again, with another
+    # figure, as a sub-row of 年初财政拨款结转和结余 further down (上海普陀 2024)
+    first = LineItem("fiscal_summary", "财政拨款收支总表", 0, 0, "一、一般公共预算财政拨款", "一般公共预算财政拨款", None, None, None,
+                     None, "total", "current", "金额", 2940.05, 2940.05, "2940.05", "万元", False, 10)
+    later = LineItem("fiscal_summary", "财政拨款收支总表", 0, 28, "一、一般公共预算财政拨款", "一般公共预算财政拨款", None, None, None,
+                     None, "total", "current", "金额", 21.63, 21.63, "21.63", "万元", False, 38)
+    _, sources = compute([first, later], [])
+    readings = [s[0] for s in sources if s[0].indicator == "fiscal_gpb_revenue"]
+    assert [r.value for r in readings] == [2940.05]

@@ -129,9 +129,16 @@ def collect_readings(items: Sequence[LineItem], facts: Sequence[FactLike]) -> di
     for rule in rules():
         count = rule.indicator in COUNT_INDICATORS
         if rule.source == "table":
+            seen: set[tuple[str, int, str]] = set()
             for item in items:
                 if not _item_matches(rule, item):
                     continue
+                # a label repeated further down a table (a carry-over sub-row re-using 一般公共预算财政拨款)
+                # is another figure: the first row that matches is the table's reading
+                column = (item.table_title, item.block, item.measure)
+                if column in seen:
+                    continue
+                seen.add(column)
                 value = item.value if count else item.value_wan
                 if value is None:
                     continue
