@@ -112,8 +112,11 @@ def panel(
     folders: Annotated[list[Path] | None, typer.Argument(help="Folders written by `budgetlib ingest` (default: data/processed).", show_default=False)] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Where to write panel.parquet (default: the first folder).")] = None,
 ) -> None:
-    """Build the panel — one row per unit × county × year × kind, with trends and the
-    cross-document check — from one or more ingested folders."""
+    """Build the panel: one row per unit × county × year × kind, with trends.
+
+    Also checks the prior-year figures a document states against the prior year's own
+    document. Reads one or more ingested folders.
+    """
     sources = folders or [paths.processed_dir()]
     try:
         frame, duplicates = panel_from_folders(sources)
@@ -134,8 +137,11 @@ def report(
     workers: Annotated[int | None, typer.Option("--workers", help="Parallel workers (default: one per core).")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="A new kernel for every report instead of warm ones.")] = False,
 ) -> None:
-    """Build the HTML and PDF reports — one per county × year × kind, and the panel — plus
-    reports/index.html. Only reports whose inputs changed are rebuilt."""
+    """Build the HTML and PDF reports and reports/index.html (only what changed).
+
+    One report per county × year × kind, plus the panel report; a failing report is listed
+    in reports/failures.html and the exit status is 1.
+    """
     from budgetlib import render
     from budgetlib.report import run_reports
 
@@ -158,8 +164,11 @@ def export(
     folder: Annotated[Path | None, typer.Argument(help="Folder written by `budgetlib ingest` (default: data/processed).", show_default=False)] = None,
     to: Annotated[Path | None, typer.Option("--to", help="Where to write the exports (default: reports/data).")] = None,
 ) -> None:
-    """Export panel and indicators as CSV, Excel, Stata and Parquet, line items and findings as
-    CSV and Parquet, a Fiscal Data Package (datapackage.json) and the data dictionary."""
+    """Export the data as CSV, Excel, Stata, Parquet and a Fiscal Data Package.
+
+    panel and indicators in all formats, line items and findings as CSV and Parquet,
+    datapackage.json, and the data dictionary (dictionary.html).
+    """
     from budgetlib.export import export_all
 
     target = to or paths.reports_dir() / "data"
