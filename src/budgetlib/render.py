@@ -40,7 +40,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
@@ -682,14 +682,8 @@ def render_html(executed_ipynb: Path | str, out_html: Path | str, *, title: str,
                 provenance: Mapping[str, str] | None = None, subtitle: str | None = None,
                 options: RenderOptions | None = None) -> Path:
     """Write the notebook as one offline HTML page; returns its path. Warnings are logged."""
-    options = options or RenderOptions()
-    engine = _engine(options)
-    source, target = Path(executed_ipynb), Path(out_html)
-    content, warnings = _html_bytes(_read_notebook(source), engine=engine, title=title,
-                                    subtitle=subtitle, provenance=provenance, options=options)
-    _write_atomic(target, content)
-    _log(target, warnings)
-    return target
+    return _render_one(_html_bytes, executed_ipynb, out_html, title=title, provenance=provenance,
+                       subtitle=subtitle, options=options)
 
 
 def render_pdf(executed_ipynb: Path | str, out_pdf: Path | str, *, title: str,
@@ -700,11 +694,19 @@ def render_pdf(executed_ipynb: Path | str, out_pdf: Path | str, *, title: str,
     Without a CJK font the PDF is still written, with a warning on its first page; the warning
     is logged too (see :func:`cjk_font_status`).
     """
+    return _render_one(_pdf_bytes, executed_ipynb, out_pdf, title=title, provenance=provenance,
+                       subtitle=subtitle, options=options)
+
+
+def _render_one(to_bytes: Callable[..., tuple[bytes, list[str]]], executed_ipynb: Path | str, out: Path | str, *,
+                title: str, provenance: Mapping[str, str] | None, subtitle: str | None,
+                options: RenderOptions | None) -> Path:
+    """One format: read the notebook, convert, write atomically, log the warnings."""
     options = options or RenderOptions()
-    engine = _engine(options)
-    source, target = Path(executed_ipynb), Path(out_pdf)
-    content, warnings = _pdf_bytes(_read_notebook(source), engine=engine, title=title,
-                                   subtitle=subtitle, provenance=provenance, options=options)
+    engine = _engine(options)  # before reading: a missing engine is the error to report
+    target = Path(out)
+    content, warnings = to_bytes(_read_notebook(Path(executed_ipynb)), engine=engine, title=title,
+                                 subtitle=subtitle, provenance=provenance, options=options)
     _write_atomic(target, content)
     _log(target, warnings)
     return target

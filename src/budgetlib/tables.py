@@ -343,8 +343,8 @@ def _is_column_number_row(cells: Sequence[str]) -> bool:
     return False
 
 
-def _row_has_amount(cells: Sequence[str], skip: set[int] = frozenset()) -> bool:  # type: ignore[assignment]
-    return any(i not in skip and parse_amount(c) is not None for i, c in enumerate(cells))
+def _row_has_amount(cells: Sequence[str]) -> bool:
+    return any(parse_amount(c) is not None for c in cells)
 
 
 def _is_total_label(cells: Sequence[str]) -> bool:
