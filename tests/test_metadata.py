@@ -12,6 +12,8 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import budgetlib.metadata as metadata
 from budgetlib.metadata import (
@@ -362,3 +364,31 @@ def test_load_divisions_is_cached_and_indexed() -> None:
 def test_doctests() -> None:
     result = doctest.testmod(metadata, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 10 and result.failed == 0
+
+
+def _find_naive(index: metadata.DivisionIndex, text: str) -> list[tuple[str, int]]:
+    """Leftmost-longest names, trying every position (what DivisionIndex.find must equal)."""
+    hits, i = [], 0
+    while i < len(text):
+        for length in index.lengths.get(text[i], ()):
+            if text[i : i + length] in index.by_name:
+                hits.append((text[i : i + length], i))
+                i += length
+                break
+        else:
+            i += 1
+    return hits
+
+
+@given(st.lists(st.sampled_from(["岢岚县", "岚县", "吕梁市", "市中区", "中区", "县", "区", "和", "驻", "办事处", "医疗保障局", "城区", "上海市普陀区", "x", " "]), max_size=12))
+def test_find_equals_trying_every_position(parts: list[str]) -> None:
+    index = metadata.load_divisions()
+    text = "".join(parts)
+    assert [(h.name, h.start) for h in index.find(text)] == _find_naive(index, text)
+
+
+def test_find_on_the_samples_equals_trying_every_position() -> None:
+    index = metadata.load_divisions()
+    for path in sorted(Path(__file__).resolve().parents[1].joinpath("data", "raw").glob("*.txt")):
+        for line in load_lines(path.read_bytes())[0]:
+            assert [(h.name, h.start) for h in index.find(line.text)] == _find_naive(index, line.text)

@@ -14,6 +14,8 @@ from itertools import product
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from budgetlib.narrative import FACT_DESCRIPTIONS, FACT_NAMES, Fact, build_segments, extract_facts
 from budgetlib.read import Line, load_lines, to_lines
@@ -622,3 +624,29 @@ def test_table_label_and_number_cells_do_not_pair() -> None:
 )
 def test_unrelated_sentences_give_no_facts(text: str) -> None:
     assert facts_of(text) == []
+
+
+def test_segment_line_at_points_at_each_wrapped_line() -> None:
+    (segment,) = build_segments(to_lines("基本支出包括人员经费，\n\n公用经费100万元，\n其中人员经费50万元。"))
+    text = segment.text
+    assert [segment.line_at(text.index(s)) for s in ("基本", "公用", "其中")] == [1, 3, 4]
+    assert segment.line_at(-5) == 1 and segment.line_at(10_000) == 4
+
+
+def test_table_cells_kept_only_when_they_may_state_something() -> None:
+    lines = to_lines("收入\t100万元\t持平\t2101202\t合计\n一、说明")
+    kept = build_segments(lines, lambda t: "万元" in t or "持平" in t)
+    assert [(s.text, s.cell) for s in kept] == [("100万元", True), ("持平", True), ("一、说明", False)]
+
+
+_STATEMENT_ALPHABET = "持平相同一致等不变无增减变化没有未安排发生列支涉及原因是为主要由于因上年度与和比较，。；:三公经费 12"
+
+
+@given(st.text(alphabet=_STATEMENT_ALPHABET, max_size=40))
+def test_every_statement_has_a_hint_word(text: str) -> None:
+    """A cell without STATEMENT_HINT_RE is skipped: that is safe only if every statement the
+    readers look for contains one of its words."""
+    from budgetlib.narrative import NONE_RE, REASON_RE, STATEMENT_HINT_RE, ZERO_CHANGE_RE
+
+    if ZERO_CHANGE_RE.search(text) or NONE_RE.search(text) or REASON_RE.search(text):
+        assert STATEMENT_HINT_RE.search(text)

@@ -103,3 +103,16 @@ def test_help_reads_well() -> None:
     assert "ingest" in result.output and "dictionary" in result.output
     result = runner.invoke(app, ["ingest", "--help"])
     assert result.exit_code == 0 and "--out" in result.output
+
+
+def test_chunked_ingest_gives_the_same_outputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows are packed into frames every CHUNK_DOCUMENTS documents (bounded memory): the
+    outputs must not depend on where the chunks fall."""
+    import budgetlib.pipeline as pipeline
+
+    files = sorted(RAW.glob("*.txt"))
+    whole = ingest(files)
+    monkeypatch.setattr(pipeline, "CHUNK_DOCUMENTS", 2)
+    chunked = ingest(files)
+    for name, frame in whole.frames.items():
+        assert frame.equals(chunked.frames[name]), name

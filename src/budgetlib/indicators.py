@@ -103,9 +103,12 @@ def _qualifier_ok(wanted: str, qualifier: str) -> bool:
     return all((q[1:] not in have) if q.startswith("!") else (q in have) for q in wanted.split(","))
 
 
+_NUMBER = re.compile(r"\d[\d,\s]*(?:\.(\d+))?")
+
+
 def _precision(original: str, unit: str, count: bool) -> float:
     """Half a unit of the last printed digit of ``original``, in 万元 (or persons/vehicles)."""
-    match = re.search(r"\d[\d,\s]*(?:\.(\d+))?", original)
+    match = _NUMBER.search(original)
     decimals = len(match.group(1)) if match and match.group(1) else 0
     factor = 1.0 if count and unit not in ("万人",) else _UNIT_FACTOR.get(unit, 1.0)
     return 0.5 * 10 ** (-decimals) * factor
@@ -123,14 +126,28 @@ def _item_matches(rule: Rule, item: LineItem) -> bool:
     return item.period == "current"
 
 
+def _runs(items: Sequence[LineItem]) -> list[tuple[str, list[LineItem]]]:
+    """This year's items in runs of one table, in document order (a rule skips whole tables)."""
+    runs: list[tuple[str, list[LineItem]]] = []
+    for item in items:
+        if item.period != "current":
+            continue
+        if not runs or runs[-1][0] != item.table_id:
+            runs.append((item.table_id, []))
+        runs[-1][1].append(item)
+    return runs
+
+
 def collect_readings(items: Sequence[LineItem], facts: Sequence[FactLike]) -> dict[str, list[Reading]]:
     """Every direct reading of every indicator (no derived ones)."""
     found: dict[str, list[Reading]] = {}
+    runs = _runs(items)
     for rule in rules():
         count = rule.indicator in COUNT_INDICATORS
         if rule.source == "table":
             seen: set[tuple[str, int, str]] = set()
-            for item in items:
+            candidates = (item for table_id, run in runs if rule.table_id is None or rule.table_id.match(table_id) for item in run)
+            for item in candidates:
                 if not _item_matches(rule, item):
                     continue
                 # a label repeated further down a table (a carry-over sub-row re-using 一般公共预算财政拨款)

@@ -117,6 +117,8 @@ class DivisionIndex:
     by_code: Mapping[str, Division]
     by_name: Mapping[str, tuple[Division, ...]]
     lengths: Mapping[str, tuple[int, ...]]  # first character -> name lengths, longest first
+    ends: re.Pattern[str] = re.compile(r"(?!)")  # any last character of a name (县, 区, 市 …)
+    longest: int = 0
 
     @classmethod
     def from_rows(cls, rows: Iterable[Mapping[str, str]]) -> DivisionIndex:
@@ -148,6 +150,8 @@ class DivisionIndex:
             by_code=by_code,
             by_name={k: tuple(v) for k, v in by_name.items()},
             lengths={k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()},
+            ends=re.compile("[" + "".join(sorted({re.escape(name[-1]) for name in by_name})) + "]") if by_name else re.compile(r"(?!)"),
+            longest=max(map(len, by_name), default=0),
         )
 
     def find(self, text: str) -> list[NameHit]:
@@ -158,15 +162,19 @@ class DivisionIndex:
         ['岢岚县', '吕梁市', '岚县']
         """
         hits: list[NameHit] = []
-        i, n = 0, len(text)
-        while i < n:
-            for length in self.lengths.get(text[i], ()):
-                if text[i : i + length] in self.by_name:
-                    hits.append(NameHit(text[i : i + length], i))
-                    i += length
-                    break
-            else:
-                i += 1
+        i = 0
+        # a name ends in one of a few characters (县, 区, 市 …): only the positions up to
+        # ``longest`` before one can start a name, the rest of the text is skipped
+        for end in self.ends.finditer(text):
+            i = max(i, end.start() - self.longest + 1)
+            while i <= end.start():
+                for length in self.lengths.get(text[i], ()):
+                    if text[i : i + length] in self.by_name:
+                        hits.append(NameHit(text[i : i + length], i))
+                        i += length
+                        break
+                else:
+                    i += 1
         return hits
 
     def province_of(self, div: Division) -> Division | None:

@@ -34,11 +34,14 @@ Example:
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from budgetlib.numbers import CACHE_SIZE
 from budgetlib.read import Line
 
 __all__ = [
@@ -277,6 +280,9 @@ REASON_RE = re.compile(
     r"(?:主要原因(?:是|为)?\s*:?|原因(?:是|为)\s*:?|原因:|主要是由于|主要是因为|主要由于|主要因为|主要是)"
     r"[^。；]*"
 )
+#: words one of which a sentence without an amount must contain to state anything: every
+#: match of ZERO_CHANGE_RE, NONE_RE or REASON_RE contains one (most table cells contain none).
+STATEMENT_HINT_RE = re.compile(r"持平|相同|一致|相等|不变|无|未|没有|不涉及|原因|主要")
 
 ACTUAL_RE = re.compile(r"实际|完成|实现|截至|截止|已|共有")
 TARGET_RE = re.compile(r"目标|指标|计划|预计|力争|任务|设置|预期|年初")
@@ -435,16 +441,20 @@ BREAKDOWN_TOLERANCE = Decimal("0.011")
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """A run of text read as prose, with the source line of each character."""
+    """A run of text read as prose (or one table cell), with the source line of each part:
+    the part starting at character ``starts[i]`` came from line ``nos[i]``."""
 
     text: str
-    line_nos: tuple[int, ...]
+    starts: tuple[int, ...]
+    nos: tuple[int, ...]
+    cell: bool = False
 
     def line_at(self, index: int) -> int:
         """Source line of the character at ``index`` (clamped to the segment)."""
-        if not self.line_nos:
+        if not self.text:
             return 0
-        return self.line_nos[min(max(index, 0), len(self.line_nos) - 1)]
+        index = min(max(index, 0), len(self.text) - 1)
+        return self.nos[bisect.bisect_right(self.starts, index) - 1]
 
 
 def _is_heading(text: str) -> bool:
@@ -452,42 +462,51 @@ def _is_heading(text: str) -> bool:
     or any short line without any (``部门政府采购预算``, ``473 元氏县医疗保障局``)."""
     enumerated = ITEM_START_RE.match(text)
     body = text[enumerated.end() :] if enumerated else text
-    if re.search(r"[，。；,、]", body):
+    if _CLAUSE_PUNCT_RE.search(body):
         return False
     return len(text) <= TITLE_MAX_CHARS or (
         enumerated is not None and len(text) <= HEADING_MAX_CHARS
     )
 
 
+_CLAUSE_PUNCT_RE = re.compile(r"[，。；,、]")
+
+
 def _join(parts: Sequence[tuple[str, int]]) -> Segment:
-    text = "".join(t for t, _ in parts)
-    nos = tuple(no for t, no in parts for _ in t)
-    return Segment(text, nos)
+    starts, at = [], 0
+    for text, _ in parts:
+        starts.append(at)
+        at += len(text)
+    return Segment("".join(t for t, _ in parts), tuple(starts), tuple(no for _, no in parts))
 
 
-def build_segments(lines: Iterable[Line]) -> list[Segment]:
+def build_segments(lines: Iterable[Line], keep_cell: Callable[[str], bool] | None = None) -> list[Segment]:
     """Prose paragraphs (wrapped lines joined) and table cells, in document order.
 
     A prose line is joined with the next non-blank prose line unless it ends a sentence,
     is a heading, or the next line starts a new item. Each cell of a tab-separated line is
-    its own segment.
+    its own segment (only those ``keep_cell`` accepts, when it is given).
     """
     segments: list[Segment] = []
     buf: list[tuple[str, int]] = []
+    buf_len = 0
 
     def flush() -> None:
+        nonlocal buf_len
         if buf:
             segments.append(_join(buf))
             buf.clear()
+            buf_len = 0
 
     for line in lines:
         if "\t" in line.text:
             flush()
-            segments.extend(
-                Segment(cell.strip(), (line.no,) * len(cell.strip()))
-                for cell in line.text.split("\t")
-                if cell.strip()
-            )
+            if keep_cell is not None and not keep_cell(line.text):
+                continue
+            for cell in line.text.split("\t"):
+                cell = cell.strip()
+                if cell and (keep_cell is None or keep_cell(cell)):
+                    segments.append(Segment(cell, (0,), (line.no,), cell=True))
             continue
         text = line.text.strip()
         if not text:
@@ -495,10 +514,11 @@ def build_segments(lines: Iterable[Line]) -> list[Segment]:
         if buf and ITEM_START_RE.match(text):
             flush()
         buf.append((text, line.no))
+        buf_len += len(text)
         if (
             LINE_END_RE.search(text)
             or _is_heading(text)
-            or sum(len(t) for t, _ in buf) > PARAGRAPH_MAX_CHARS
+            or buf_len > PARAGRAPH_MAX_CHARS
         ):
             flush()
     flush()
@@ -509,13 +529,17 @@ def _spans(text: str, ends: str, start: int = 0, stop: int | None = None) -> lis
     """Split ``text[start:stop]`` after each character in ``ends``; spans keep the delimiter."""
     stop = len(text) if stop is None else stop
     spans, begin = [], start
-    for i in range(start, stop):
-        if text[i] in ends:
-            spans.append((begin, i + 1))
-            begin = i + 1
+    for m in _ends_re(ends).finditer(text, start, stop):
+        spans.append((begin, m.end()))
+        begin = m.end()
     if begin < stop:
         spans.append((begin, stop))
     return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+@functools.cache
+def _ends_re(ends: str) -> re.Pattern[str]:
+    return re.compile(f"[{re.escape(ends)}]")
 
 
 # ---------------------------------------------------------------------------------------
@@ -563,9 +587,7 @@ def _is_threshold(text: str, amount: _Amount) -> bool:
 def _label_hits(ctx: str, measure: str | None, gap: re.Pattern[str] | None) -> list[_Hit]:
     """Every label for ``measure`` in ``ctx``; with ``gap``, only those followed by filler."""
     hits = []
-    for label in LABELS:
-        if label.measure != measure:
-            continue
+    for label in _labels_for(measure):
         for m in label.pattern.finditer(ctx):
             if any(word in m.group(0) for word in label.reject):
                 continue
@@ -577,6 +599,12 @@ def _label_hits(ctx: str, measure: str | None, gap: re.Pattern[str] | None) -> l
     return hits
 
 
+@functools.cache
+def _labels_for(measure: str | None) -> tuple[Label, ...]:
+    return tuple(label for label in LABELS if label.measure == measure)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def _find_label(ctx: str, measure: str | None, gap: re.Pattern[str] | None) -> _Hit | None:
     """The label nearest the end of ``ctx`` (ties: the longest).
 
@@ -599,11 +627,12 @@ def _find_label(ctx: str, measure: str | None, gap: re.Pattern[str] | None) -> _
 ITEM_BEFORE_RE = re.compile(r"[^\s\d，。；:、]费\s*$")
 
 
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def _label_at_start(text: str) -> _Hit | None:
     """The longest money label that starts ``text`` (``无“三公”经费…`` → the “三公” total)."""
     best: _Hit | None = None
-    for label in LABELS:
-        m = label.pattern.match(text) if label.measure == MONEY else None
+    for label in _labels_for(MONEY):
+        m = label.pattern.match(text)
         if (
             m
             and not any(word in m.group(0) for word in label.reject)
@@ -962,17 +991,24 @@ def extract_facts(lines: Sequence[Line]) -> list[Fact]:
     line_texts = {line.no: line.text for line in lines}
     facts: list[Fact] = []
     heading: str | None = None
-    for segment in build_segments(lines):
-        in_table = "\t" in line_texts.get(segment.line_at(0), "")
-        if not in_table and _is_heading(segment.text):
+    for segment in build_segments(lines, _may_state):
+        if not segment.cell and _is_heading(segment.text):
             heading = heading_subject(segment.text)
             continue
         amounts = tuple(_amounts(segment.text))
+        if not amounts and not STATEMENT_HINT_RE.search(segment.text):
+            continue  # nothing to read: no figure and no statement (a code, a number, a row label)
         for sentence in _spans(segment.text, SENTENCE_END):
             facts.extend(_read_sentence(_Context(segment, sentence, amounts, line_texts, heading)))
     return _dedupe(facts)
 
 
+def _may_state(text: str) -> bool:
+    """Whether table-cell text can hold a fact: an amount with its unit, or a statement word."""
+    return bool(AMOUNT_RE.search(text) or STATEMENT_HINT_RE.search(text))
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def heading_subject(text: str) -> str | None:
     """The item a sub-heading names, when the paragraphs under it speak of that item without
     naming it again (``(一)因公出国(境)经费`` / ``2026年预算安排0.00万元，与上年持平。``):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["Code", "parse_amount", "parse_code", "is_amount", "to_wan"]
 
@@ -26,12 +27,18 @@ _SPLIT_DIGITS = re.compile(r"(?<=[\d.,])\s+(?=[\d.,])")
 _PAREN_NEGATIVE = re.compile(r"^\((.+)\)$")
 
 
+_WIDE = {0x3000: 0x20, 0xA0: 0x20, 0xFF0C: ord(","), 0xFF0E: ord("."), **{cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF1A)}}
+#: pure functions of one cell's text are memoised: a batch repeats the same cells (0.00, codes,
+#: figures carried from table to table) many times. Bounded, so memory stays bounded.
+CACHE_SIZE = 1 << 16
+
+
 def _clean(text: str) -> str:
-    text = text.strip().translate({0x3000: 0x20, 0xA0: 0x20, 0xFF0C: ord(","), 0xFF0E: ord(".")})
-    text = text.translate({cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF1A)})
+    text = text.strip().translate(_WIDE)
     return _SPLIT_DIGITS.sub("", text)
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def parse_amount(text: str | None) -> float | None:
     """Read an amount from one cell; ``None`` when there is none to read.
 
@@ -101,6 +108,7 @@ class Code:
     parent: str | None
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def parse_code(text: str | None) -> Code | None:
     """Read a classification code from one cell; ``None`` when the cell is not one.
 

@@ -39,6 +39,8 @@ __all__ = ["IngestError", "DocumentResult", "Outputs", "discover", "process_byte
 
 OUTPUT_TABLES = ("documents", "tables", "line_items", "facts", "indicators", "indicator_sources", "findings",
                  "panel", "panel_duplicates", "errors")
+#: documents read before their rows are packed into frames (bounds the memory of a batch)
+CHUNK_DOCUMENTS = 100
 _PER_DOCUMENT = ("documents", "tables", "line_items", "facts", "indicators", "indicator_sources")
 
 
@@ -200,19 +202,32 @@ def ingest(paths: Iterable[Path | str], settings: ReadSettings | None = None, *,
     ``engine`` is where the per-file work runs: ``local`` (this process) or ``dask`` (a Dask
     cluster: a LocalCluster, or the ``scheduler`` address given); the outputs are the same.
     """
-    rows: dict[str, list[dict[str, object]]] = {name: [] for name in (*_PER_DOCUMENT, "errors")}
+    names = (*_PER_DOCUMENT, "errors")
+    rows: dict[str, list[dict[str, object]]] = {name: [] for name in names}
+    parts: dict[str, list[pl.DataFrame]] = {name: [] for name in names}
+
+    def to_frames() -> None:
+        # a chunk of rows becomes typed frames: memory holds compact columns, not a dict per figure
+        for name in names:
+            if rows[name]:
+                parts[name].append(schemas.frame(name, rows[name]))
+                rows[name] = []
+
     work = functools.partial(process_path, settings=settings)
-    for path, result in engines.run(discover(paths), work, engine=engine, scheduler=scheduler):
+    for n, (path, result) in enumerate(engines.run(discover(paths), work, engine=engine, scheduler=scheduler), start=1):
         if isinstance(result, IngestError):
             rows["errors"].append({"source_file": path.name, "stage": result.stage, "message": result.message})
-            continue
-        rows["documents"].append(result.document)
-        rows["tables"].extend(result.tables)
-        rows["line_items"].extend(result.line_items)
-        rows["facts"].extend(result.facts)
-        rows["indicators"].append(result.indicators)
-        rows["indicator_sources"].extend(result.indicator_sources)
-    frames = {name: schemas.validate(name, schemas.frame(name, r)) for name, r in rows.items()}
+        else:
+            rows["documents"].append(result.document)
+            rows["tables"].extend(result.tables)
+            rows["line_items"].extend(result.line_items)
+            rows["facts"].extend(result.facts)
+            rows["indicators"].append(result.indicators)
+            rows["indicator_sources"].extend(result.indicator_sources)
+        if n % CHUNK_DOCUMENTS == 0:
+            to_frames()
+    to_frames()
+    frames = {name: schemas.validate(name, pl.concat(parts[name]) if parts[name] else schemas.empty_frame(name)) for name in names}
     frames["findings"] = run_checks(frames)
     frames["panel"], frames["panel_duplicates"] = build_panel(frames["indicators"])
     return Outputs({name: frames[name] for name in OUTPUT_TABLES})

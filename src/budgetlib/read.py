@@ -167,6 +167,16 @@ for _keep in "，。；、！？":
 _FULLWIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20, 0x200B: None, 0xFEFF: None})
 _FULLWIDTH[0x2212] = ord("-")
 
+#: the same mapping as a regex: only the few characters to change cost anything (str.translate
+#: looks up every character of the line)
+_WIDE_CHARS = {chr(k): "" if v is None else chr(v) for k, v in _FULLWIDTH.items()}
+_WIDE_RE = re.compile("[" + re.escape("".join(sorted(_WIDE_CHARS))) + "]")
+
+
+def _narrow(match: re.Match[str]) -> str:
+    return _WIDE_CHARS[match.group()]
+
+
 _HTML_TAG = re.compile(r"</?(?:b|strong|i|em|u|span|font|br|p)\b[^>]*>", re.IGNORECASE)
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _MD_BULLET = re.compile(r"^\s{0,3}[-*+]\s+(?=\S)")
@@ -185,11 +195,15 @@ def normalize_line(text: str) -> str:
     >>> normalize_line("３７１４．６２万元，其中")
     '3714.62万元，其中'
     """
-    text = text.translate(_FULLWIDTH).rstrip("\r\n")
-    text = _HTML_TAG.sub("", text)
-    text = _MD_HEADING.sub("", text)
-    text = _MD_BULLET.sub("", text)
-    text = _MD_EMPHASIS.sub("", text)
+    text = _WIDE_RE.sub(_narrow, text).rstrip("\r\n")
+    if "<" in text:
+        text = _HTML_TAG.sub("", text)
+    if "#" in text:
+        text = _MD_HEADING.sub("", text)
+    if text[:4].lstrip()[:1] in ("-", "*", "+"):
+        text = _MD_BULLET.sub("", text)
+    if "**" in text or "__" in text:
+        text = _MD_EMPHASIS.sub("", text)
     return text.rstrip(" \f\v")
 
 

@@ -275,7 +275,7 @@ def frame(table: str, rows: list[dict[str, object]]) -> pl.DataFrame:
     types = {n: FIELDS[n].dtype for n in TABLE_COLUMNS[table]}
     if not rows:
         return empty_frame(table)
-    return pl.DataFrame([{n: r.get(n) for n in types} for r in rows], schema=types)
+    return pl.DataFrame({n: [r.get(n) for r in rows] for n in types}, schema=types)
 
 
 def dictionary() -> pl.DataFrame:

@@ -95,6 +95,7 @@ def province_shares() -> pl.DataFrame:
     return _SHARES.validate(frame, lazy=True)
 
 
+@cache
 def national_standard(year: int | None) -> float | None:
     """The national per-capita fiscal subsidy (元) of ``year``; None when none is on file."""
     if year is None:
@@ -103,6 +104,7 @@ def national_standard(year: int | None) -> float | None:
     return None if row.is_empty() else row["fiscal_subsidy_per_capita_yuan"][0]
 
 
+@cache
 def central_share(province: str | None) -> float | None:
     """The central government's share (%) of the subsidy in ``province``."""
     if not province:
@@ -111,6 +113,7 @@ def central_share(province: str | None) -> float | None:
     return None if row.is_empty() else float(row["central_share_pct"][0])
 
 
+@cache
 def county_share(province: str | None, year: int | None) -> float | None:
     """The county's share (%) of the non-central part, from the latest rule in force in ``year``."""
     if not province or year is None:

@@ -20,10 +20,10 @@ import csv
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
-from budgetlib.numbers import parse_amount, parse_code, to_wan
+from budgetlib.numbers import CACHE_SIZE, parse_amount, parse_code, to_wan
 from budgetlib.read import Row
 
 __all__ = [
@@ -99,6 +99,16 @@ _TOC_DOTS = re.compile(r"[.…·]{3,}")
 _MAX_TITLE_LEN = 120
 
 
+_DIGIT = re.compile(r"\d")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_SENTENCE_PUNCT = re.compile(r"[。；，]")
+_NUMBERED = re.compile(r"^[一二三四五六七八九十\d]+[、.．]")
+_PARENS = {0xFF08: ord("("), 0xFF09: ord(")")}
+_PARENS_COLON = {**_PARENS, 0xFF1A: ord(":")}
+_LABEL_PREFIX = re.compile(r"^(?:[一二三四五六七八九十]+、|\d+[、.．](?!\d)|\(\d+\)|\([一二三四五六七八九十]+\)|其中:|其中)")
+
+
+@lru_cache(maxsize=CACHE_SIZE)
 def title_key(text: str) -> str:
     """Reduce a title to what identifies the table.
 
@@ -109,7 +119,7 @@ def title_key(text: str) -> str:
     >>> title_key("2026 年度预算单位收入预算总表")
     '收入预算总表'
     """
-    text = re.sub(r"\s+", "", text.translate({0xFF08: ord("("), 0xFF09: ord(")")}))
+    text = "".join(text.translate(_PARENS).split())
     text = _TITLE_NOISE.sub("", text)
     previous = None
     while previous != text:
@@ -124,11 +134,24 @@ def match_title(row: Row) -> str | None:
     A title is a row whose only non-empty cell names a standard table (table-of-contents
     entries with dot leaders or page numbers, and sentences that mention a table, are not).
     """
-    cells = [c for c in row.cells if c.strip()]
-    if len(cells) != 1:
-        return None
-    text = cells[0]
-    if len(text) > _MAX_TITLE_LEN or _TOC_DOTS.search(text) or re.search(r"[。；，]", text):
+    text = _only_cell(row.cells)
+    return None if text is None else _title_table_id(text)
+
+
+def _only_cell(cells: Sequence[str]) -> str | None:
+    """The one non-empty cell of a row, or None when there are none or several."""
+    found = None
+    for cell in cells:
+        if cell.strip():
+            if found is not None:
+                return None
+            found = cell
+    return found
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _title_table_id(text: str) -> str | None:
+    if len(text) > _MAX_TITLE_LEN or _TOC_DOTS.search(text) or _SENTENCE_PUNCT.search(text):
         return None  # a table-of-contents entry or a sentence that mentions a table
     key = title_key(text)
     if not key:
@@ -139,6 +162,7 @@ def match_title(row: Row) -> str | None:
     return None
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def label_key(text: str) -> str:
     """A row label without spaces, numbering or 其中: prefixes.
 
@@ -149,15 +173,11 @@ def label_key(text: str) -> str:
     >>> label_key("(1)一般公共预算拨款")
     '一般公共预算拨款'
     """
-    text = re.sub(r"\s+", "", text.translate({0xFF08: ord("("), 0xFF09: ord(")"), 0xFF1A: ord(":")}))
+    text = "".join(text.translate(_PARENS_COLON).split())
     previous = None
     while previous != text:
         previous = text
-        text = re.sub(
-            r"^(?:[一二三四五六七八九十]+、|\d+[、.．](?!\d)|\(\d+\)|\([一二三四五六七八九十]+\)|其中:|其中)",
-            "",
-            text,
-        )
+        text = _LABEL_PREFIX.sub("", text)
     return text
 
 
@@ -175,7 +195,9 @@ def detect_unit(text: str) -> str | None:
     >>> detect_unit("收入") is None
     True
     """
-    text = text.translate({0xFF08: ord("("), 0xFF09: ord(")")})
+    if "元" not in text:  # every unit ends in 元
+        return None
+    text = text.translate(_PARENS)
     match = _UNIT.search(text.replace(" ", ""))
     if not match:
         return None
@@ -235,16 +257,21 @@ _MAX_OTHER_TITLE_LEN = 50
 def _other_table_title(row: Row) -> bool:
     """A title of a table that is not a standard one (一般公共预算机关运行经费支出预算表,
     财政拨款支出预算表(功能科目) …): it ends the table before it."""
-    cells = [c for c in row.cells if c.strip()]
-    if len(cells) != 1:
-        return False
-    text = cells[0].strip()
+    cell = _only_cell(row.cells)
+    return cell is not None and _is_other_title(cell.strip())
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _is_other_title(text: str) -> bool:
     if len(text) > _MAX_OTHER_TITLE_LEN or _TOC_DOTS.search(text) or _NOTE.match(text) or _META.match(text):
         return False
-    if re.search(r"[，。；:：!！?？《》]", text):
+    if _TITLE_STOPS.search(text):
         return False
     key = title_key(text)
     return len(key) >= 3 and bool(_OTHER_TABLE_TITLE.search(key))
+
+
+_TITLE_STOPS = re.compile(r"[，。；:：!！?？《》]")
 
 
 def _is_placeholder(table: Table) -> bool:
@@ -377,7 +404,7 @@ def _header_text(header_rows: Sequence[Sequence[str]], width: int) -> list[list[
         carry = ""
         carry_parent: list[str] = []
         for i, cell in enumerate(padded[:width]):
-            cell = re.sub(r"\s+", "", cell)
+            cell = "".join(cell.split())
             if cell:
                 carry, carry_parent = cell, above[i]
             elif not last and carry and above[i] == carry_parent and any(
@@ -391,6 +418,7 @@ def _header_text(header_rows: Sequence[Sequence[str]], width: int) -> list[list[
     return parts
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def _measure(header: str) -> str:
     for measure, pattern in _measures():
         if pattern.search(header):
@@ -398,6 +426,7 @@ def _measure(header: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def _period(header: str, doc_kind: str | None) -> str:
     for period, pattern, applies_to in _periods():
         if applies_to not in ("both", doc_kind):
@@ -481,7 +510,7 @@ def _is_word_row(cells: Sequence[str]) -> bool:
     """Three or more cells, all words: column headers (合计 | 因公出国(境)费 | 公务接待费 …),
     not a total row whose figures are blank."""
     words = [c for c in cells if c.strip()]
-    return len(words) >= 3 and all(re.search(r"[\u4e00-\u9fff]", c) for c in words)
+    return len(words) >= 3 and all(_CJK.search(c) for c in words)
 
 
 def _this_year_totals(columns: list[Column]) -> list[Column]:
@@ -504,7 +533,7 @@ def _split_header_and_data(rows: Sequence[Row]) -> tuple[list[Row], list[Row]]:
     data: list[Row] = []
     header_keys: set[str] = set()
     for row in body:
-        key = "".join(re.sub(r"\s+", "", c) for c in row.cells)
+        key = "".join("".join(c.split()) for c in row.cells)
         if _is_column_number_row(row.cells):
             header_keys.add(key)
             continue
@@ -548,7 +577,7 @@ def _is_continuation(
         return False
     if any(i in value_cols and parse_amount(cells[i]) is not None for i in nonempty):
         return False
-    if any(i in value_cols and not re.search(r"\d", cells[i]) and len(cells[i].strip()) > 1 for i in nonempty):
+    if any(i in value_cols and not _DIGIT.search(cells[i]) and len(cells[i].strip()) > 1 for i in nonempty):
         return False  # words in a figure column: not a wrapped label (a heading after the table)
     if any(i in seq_cols for i in nonempty):
         return False
@@ -565,7 +594,7 @@ def _is_continuation(
             return False
     # a wrapped label continues the cells of the row above: a short fragment, no numbering
     texts = [cells[i] for i in nonempty if i not in code_cols]
-    return all(len(t.strip()) <= 20 and not re.match(r"^[一二三四五六七八九十\d]+[、.．]", t.strip()) for t in texts)
+    return all(len(t.strip()) <= 20 and not _NUMBERED.match(t.strip()) for t in texts)
 
 
 # ---------------------------------------------------------------------------------------
@@ -630,7 +659,7 @@ def line_items(table: Table, doc_kind: str | None = None, default_unit: str = "�
             else:
                 label, code = _row_label(cells, columns, col.block, col.index)
             value = parse_amount(raw)
-            if value is None and not re.search(r"\d", raw):
+            if value is None and not _DIGIT.search(raw):
                 continue  # a dash or a word in a value column: not a figure
             parsed_code = parse_code(code) if code else None
             is_count = col.measure in _COUNT_MEASURES
@@ -698,7 +727,7 @@ def _row_label(cells: Sequence[str], columns: Sequence[Column], block: int, at: 
         text = cells[col.index].strip() if col.index < len(cells) else ""
         if col.role == "label" and text and not label:
             label = text
-        elif col.role == "code" and text and not re.search(r"\d", text):
+        elif col.role == "code" and text and not _DIGIT.search(text):
             label = label or text  # a name printed across the code columns (人员经费合计)
         elif col.role == "code" and text and col.header.split("/")[-1] in _CODE_PARTS:
             code += text
