@@ -288,3 +288,16 @@ def test_audit_command_reruns_on_an_ingested_folder(tmp_path: Path) -> None:
     assert (out / "findings.csv").exists()
     missing = runner.invoke(app, ["audit", str(tmp_path / "nothing")])
     assert missing.exit_code == 2
+
+
+def test_three_public_total_is_the_three_public_row_not_a_wider_total() -> None:
+    """江苏's “三公” table adds 会议费 and 培训费 into its 合计: the 合计 is not the “三公” total,
+    so it must neither be read as one nor be reported as contradicting the “三公”经费 column."""
+    text = HEAD + (
+        "财政拨款“三公”经费支出表\n单位：万元\n"
+        "合计\t“三公”经费\t因公出国(境)费\t公务用车购置及运行维护费\t公务接待费\t会议费\t培训费\n"
+        "1276.7\t418.26\t80\t237\t101.26\t158.44\t700\n"
+    )
+    result = process_bytes(text.encode("utf-8"), "t.txt")
+    assert result.indicators["three_public_total"] == 418.26
+    assert not [f for f in audit_document(as_doc(result)) if f.rule_id == "cross_table_figure"]

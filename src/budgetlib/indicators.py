@@ -141,6 +141,7 @@ def _runs(items: Sequence[LineItem]) -> list[tuple[str, list[LineItem]]]:
 def collect_readings(items: Sequence[LineItem], facts: Sequence[FactLike]) -> dict[str, list[Reading]]:
     """Every direct reading of every indicator (no derived ones)."""
     found: dict[str, list[Reading]] = {}
+    in_table: dict[str, list[tuple[str, Reading]]] = {}  # indicator -> (table title, reading)
     runs = _runs(items)
     for rule in rules():
         count = rule.indicator in COUNT_INDICATORS
@@ -159,10 +160,9 @@ def collect_readings(items: Sequence[LineItem], facts: Sequence[FactLike]) -> di
                 value = item.value if count else item.value_wan
                 if value is None:
                     continue
-                found.setdefault(rule.indicator, []).append(
-                    Reading(rule.indicator, value, _precision(item.value_original, item.unit, count), "table",
-                            f"{item.table_id}:{item.row_key}", item.line_no, item.value_original, rule.priority)
-                )
+                in_table.setdefault(rule.indicator, []).append((item.table_title, Reading(
+                    rule.indicator, value, _precision(item.value_original, item.unit, count), "table",
+                    f"{item.table_id}:{item.row_key}", item.line_no, item.value_original, rule.priority)))
         else:
             for fact in facts:
                 if fact.name != rule.fact or fact.value is None:
@@ -173,7 +173,19 @@ def collect_readings(items: Sequence[LineItem], facts: Sequence[FactLike]) -> di
                     Reading(rule.indicator, fact.value, _precision(fact.original, fact.unit, count), "narrative",
                             f"{fact.name}@{fact.line_no}", fact.line_no, fact.original, rule.priority)
                 )
+    for indicator, pairs in in_table.items():
+        found.setdefault(indicator, []).extend(_most_specific(pairs))
     return {k: _dedupe(v) for k, v in found.items()}
+
+
+def _most_specific(pairs: Sequence[tuple[str, Reading]]) -> list[Reading]:
+    """Within one table, only the readings of the most specific rule (lowest priority number):
+    where a table prints a row or column named for the item (“三公”经费), its 合计 — which may
+    add other items (会议费, 培训费) — is not a reading of that item."""
+    best: dict[str, int] = {}
+    for table, reading in pairs:
+        best[table] = min(best.get(table, reading.priority), reading.priority)
+    return [reading for table, reading in pairs if reading.priority == best[table]]
 
 
 def _dedupe(readings: list[Reading]) -> list[Reading]:
