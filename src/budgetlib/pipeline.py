@@ -204,13 +204,17 @@ def ingest(paths: Iterable[Path | str], settings: ReadSettings | None = None, *,
     """
     names = (*_PER_DOCUMENT, "errors")
     rows: dict[str, list[dict[str, object]]] = {name: [] for name in names}
-    parts: dict[str, list[pl.DataFrame]] = {name: [] for name in names}
+    parts: dict[str, list[pl.DataFrame]] = {name: [] for name in (*names, "findings")}
 
     def to_frames() -> None:
-        # a chunk of rows becomes typed frames: memory holds compact columns, not a dict per figure
+        # a chunk of rows becomes typed frames, and is audited: memory holds compact columns,
+        # never a dict per figure of the whole batch (the audit reads one document at a time)
+        chunk = {name: schemas.frame(name, rows[name]) for name in names}
+        if chunk["documents"].height:
+            parts["findings"].append(run_checks(chunk))
         for name in names:
             if rows[name]:
-                parts[name].append(schemas.frame(name, rows[name]))
+                parts[name].append(chunk[name])
                 rows[name] = []
 
     work = functools.partial(process_path, settings=settings)
@@ -227,8 +231,8 @@ def ingest(paths: Iterable[Path | str], settings: ReadSettings | None = None, *,
         if n % CHUNK_DOCUMENTS == 0:
             to_frames()
     to_frames()
-    frames = {name: schemas.validate(name, pl.concat(parts[name]) if parts[name] else schemas.empty_frame(name)) for name in names}
-    frames["findings"] = run_checks(frames)
+    frames = {name: schemas.validate(name, pl.concat(parts[name]) if parts[name] else schemas.empty_frame(name))
+              for name in (*names, "findings")}
     frames["panel"], frames["panel_duplicates"] = build_panel(frames["indicators"])
     return Outputs({name: frames[name] for name in OUTPUT_TABLES})
 
