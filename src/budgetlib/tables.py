@@ -533,7 +533,7 @@ def _split_header_and_data(rows: Sequence[Row]) -> tuple[list[Row], list[Row]]:
     data: list[Row] = []
     header_keys: set[str] = set()
     for row in body:
-        key = "".join("".join(c.split()) for c in row.cells)
+        key = "".join("".join(row.cells).split())
         if _is_column_number_row(row.cells):
             header_keys.add(key)
             continue
