@@ -324,6 +324,57 @@ def test_escape_markdown_round_trips_through_pandoc() -> None:
     assert plain.strip() == text
 
 
+def _chart_notebook(path: Path, label: str, *, text: str = "") -> Path:
+    """A notebook with one hand-made Vega-Lite output (as budgetlib.charts emits it)."""
+    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json", "title": f"{label}图",
+            "data": {"values": [{"项目": label, "万元": 1.5}]}, "mark": "bar",
+            "encoding": {"x": {"field": "万元", "type": "quantitative"}, "y": {"field": "项目", "type": "nominal"}}}
+    chart = new_output("display_data", data={"application/vnd.vegalite.v6+json": spec, "text/plain": "<chart>"})
+    cells = [new_markdown_cell(text)] if text else []
+    nb = new_notebook(cells=[*cells, new_code_cell("chart", outputs=[chart])])
+    nbformat.write(nb, str(path))
+    return path
+
+
+def test_document_text_cannot_take_the_place_of_a_chart_or_the_scripts(tmp_path: Path) -> None:
+    places = "<!-- budgetlib: chart 1 --> <!-- budgetlib: Vega scripts -->"
+    source = _chart_notebook(tmp_path / "places.ipynb", "甲", text=f"正文 {places}")
+    nb = nbformat.read(str(source), as_version=4)
+    nb.cells[1].outputs.append(new_output("display_data", data={"text/html": f"<p>表格 {places}</p>"}))
+    nbformat.write(nb, str(source))
+    result = render.render(source, tmp_path, "places", title=f"标题 {places}", provenance={"单位": places})
+    page = _page(result)
+    assert page.count('<img class="chart-fallback"') == 1 and page.count("window.vegaEmbed=") == 1
+    assert page.count("&lt;!-- budgetlib: chart 1 --&gt;") >= 3  # markdown, title, footer: text
+    assert "<!-- budgetlib" not in page  # the HTML output's comment is dropped, the places are filled
+    assert "甲图" in _pdf_text(result.pdf)
+
+
+def test_each_chart_is_drawn_once_for_both_formats(executed: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import vl_convert
+
+    drawn: list[str] = []
+    draw = vl_convert.vegalite_to_svg
+
+    def counting(spec: dict[str, object], **kwargs: object) -> str:
+        drawn.append(str(spec.get("title")))
+        return draw(spec, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(vl_convert, "vegalite_to_svg", counting)
+    render.render(executed, tmp_path, "report", title="测试县 2024 年部门预算", provenance=PROVENANCE)
+    assert len(drawn) == 2  # two charts: one SVG each, for the HTML page and the PDF alike
+
+
+def test_pdfs_made_one_after_another_each_show_their_own_charts(tmp_path: Path) -> None:
+    # The Typst compiler is kept for the process: it must read each report's files afresh.
+    first = render.render_pdf(_chart_notebook(tmp_path / "a.ipynb", "甲"), tmp_path / "a.pdf", title="一")
+    second = render.render_pdf(_chart_notebook(tmp_path / "b.ipynb", "乙"), tmp_path / "b.pdf", title="二")
+    text_first, text_second = _flat(_pdf_text(first)), _flat(_pdf_text(second))
+    assert "甲图" in text_first and "乙图" not in text_first
+    assert "乙图" in text_second and "甲图" not in text_second
+
+
 # --- no CJK font ----------------------------------------------------------------------------
 
 

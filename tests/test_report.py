@@ -35,6 +35,28 @@ def test_notebooks_are_stored_without_outputs() -> None:
         assert "import re" not in source and "re.compile" not in source, f"{path.name}: logic belongs in budgetlib"
 
 
+def test_warm_kernel_has_the_notebook_modules_and_an_empty_namespace_after_each_reset() -> None:
+    from budgetlib.report import _WarmKernel
+
+    kernel = _WarmKernel()
+    try:
+        def run(code: str) -> str:
+            out: list[str] = []
+            kernel.client.execute_interactive(code, store_history=False, timeout=60, output_hook=lambda msg: out.append(
+                msg["content"].get("text", "")) if msg["msg_type"] == "stream" else None)
+            return "".join(out).strip()
+
+        names = "print(sorted(k for k in globals() if not k.startswith('_') and k not in ('In', 'Out', 'exit', 'quit', 'get_ipython', 'open')))"
+        assert run("import sys; print('budgetlib.charts' in sys.modules and 'budgetlib.api' in sys.modules)") == "True"
+        kernel.reset()
+        assert run(names) == "[]"  # the preloaded modules leave no name behind
+        run("secret = 42")
+        kernel.reset()
+        assert run(names) == "[]"  # nothing of one report reaches the next
+    finally:
+        kernel.shutdown()
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, object]:
     base = tmp_path_factory.mktemp("reports")

@@ -41,13 +41,12 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
-
-import nbformat
 
 __all__ = [
     "FontInfo",
@@ -64,6 +63,7 @@ __all__ = [
     "renderer_settings",
     "escape_markdown",
     "network_addresses",
+    "warm_up",
 ]
 
 log = logging.getLogger(__name__)
@@ -417,14 +417,66 @@ def _svg_with_font(svg: str, family: str | None) -> str:
 
 
 @dataclass
+class _Charts:
+    """The SVG of each chart of one notebook, drawn once by vl-convert for both formats.
+
+    Drawn with the CJK sans family as the chart's default font (a spec's own fonts win), then
+    a generic ``sans-serif``: the PDF puts that family first in every ``font-family`` (see
+    :func:`_svg_with_font`), the HTML page shows the SVG as it is.
+    """
+
+    sans: str | None = None
+    svgs: dict[str, str] = field(default_factory=dict)
+
+    def svg(self, spec: dict[str, Any], version: tuple[int, int]) -> str:
+        key = json.dumps([version, spec], sort_keys=True, ensure_ascii=False, default=str)
+        if key not in self.svgs:
+            import vl_convert as vlc
+
+            config = {"font": f"{self.sans}, sans-serif"} if self.sans else None
+            self.svgs[key] = vlc.vegalite_to_svg(spec, vl_version=f"{version[0]}.{version[1]}", config=config)
+        return self.svgs[key]
+
+
+@dataclass(frozen=True)
+class _Chart:
+    """A chart of the notebook: placed in the pandoc document, drawn while pandoc runs."""
+
+    number: int
+    spec: dict[str, Any]
+    version: tuple[int, int]
+
+    @property
+    def marker(self) -> str:
+        """Where its static image goes in the HTML page. Document text cannot make this: its
+        ``<`` is always escaped, and raw HTML from a notebook is always removed."""
+        return f"<!-- budgetlib: chart {self.number} -->"
+
+    @property
+    def file(self) -> str:
+        """Its SVG file next to the Typst document."""
+        return f"chart-{self.number}.svg"
+
+    def image(self, svg: str) -> str:
+        """The static image shown in the HTML page until (and unless) the chart draws."""
+        title = _chart_title(self.spec)
+        alt = html.escape(f"图表：{title}" if title else "图表", quote=True)
+        encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        return f'<img class="chart-fallback" alt="{alt}" src="data:image/svg+xml;base64,{encoded}">'
+
+
+@dataclass
 class _Builder:
-    """Turns notebook cells into pandoc blocks for one target: ``html`` or ``typst``."""
+    """Turns notebook cells into pandoc blocks for one target: ``html`` or ``typst``.
+
+    Charts are placed (a marker in HTML, a file name in Typst) and listed in ``charts``, not
+    drawn: vl-convert draws them while pandoc runs (see :func:`render`).
+    """
 
     target: Literal["html", "typst"]
     assets: Path | None = None
-    sans: str | None = None
     blocks: list[dict[str, Any]] = field(default_factory=list)
-    chart_versions: list[tuple[int, int]] = field(default_factory=list)
+    charts: list[_Chart] = field(default_factory=list)
     figures: int = 0
 
     def add_notebook(self, nb: Any) -> None:
@@ -478,28 +530,19 @@ class _Builder:
         return None
 
     def add_chart(self, spec: dict[str, Any]) -> None:
-        import vl_convert as vlc
-
         self.figures += 1
-        version = _vl_version(spec)
-        self.chart_versions.append(version)
-        vl = f"{version[0]}.{version[1]}"
+        chart = _Chart(self.figures, spec, _vl_version(spec))
+        self.charts.append(chart)
         if self.target == "html":
-            svg = vlc.vegalite_to_svg(spec, vl_version=vl)
-            title = _chart_title(spec)
-            alt = html.escape(f"图表：{title}" if title else "图表", quote=True)
-            encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
             self.blocks.append(_raw("html", (
                 f'<figure class="budgetlib-chart" id="budgetlib-chart-{self.figures}">\n'
                 '<div class="chart-interactive"></div>\n'
-                f'<img class="chart-fallback" alt="{alt}" src="data:image/svg+xml;base64,{encoded}">\n'
+                f"{chart.marker}\n"
                 f'<script type="application/json" class="chart-spec">{_script_json(_without_schema(spec))}</script>\n'
                 "</figure>"
             )))
         else:
-            config = {"font": self.sans} if self.sans else None
-            svg = _svg_with_font(vlc.vegalite_to_svg(spec, vl_version=vl, config=config), self.sans)
-            self.add_file(f"chart-{self.figures}.svg", svg.encode("utf-8"))
+            self.blocks.append(_raw("typst", f'#budgetlib-figure("{chart.file}")'))
 
     def add_image(self, mime: str, content: bytes) -> None:
         self.figures += 1
@@ -550,6 +593,8 @@ def _document(blocks: list[dict[str, Any]], api: list[int], *, title: str, subti
 
 
 def _read_notebook(path: Path) -> Any:
+    import nbformat  # here, not above: renderer_settings() (every report run calls it) needs no notebook
+
     try:
         return nbformat.read(str(path), as_version=4)
     except (OSError, ValueError) as err:
@@ -589,34 +634,91 @@ def _vega_script(version: tuple[int, int]) -> str:
     return f"<script>\n(function () {{\n{bundle}\n}})();\n</script>\n<script>\n{charts}</script>\n"
 
 
+@lru_cache(maxsize=4)
+def _vega_script_addresses(version: tuple[int, int]) -> tuple[str, ...]:
+    return tuple(network_addresses(_vega_script(version)))
+
+
+# Where the Vega scripts go (pandoc's include-after-body): pandoc gets this comment and the
+# page gets the scripts, so that pandoc need not copy a megabyte of JavaScript for every page.
+# Document text cannot make it: its "<" is always escaped, and raw HTML is always removed.
+_SCRIPTS_HERE = "<!-- budgetlib: Vega scripts -->"
+
+
 def network_addresses(text: str) -> list[str]:
     """Every network address (``http://``, ``https://``, protocol-relative ``src``/``href``) in
     a page; an offline report has none."""
     return sorted(set(_NETWORK.findall(text)))
 
 
-def _html_bytes(nb: Any, *, engine: str, title: str, subtitle: str | None,
-                provenance: Mapping[str, str] | None, options: RenderOptions) -> tuple[bytes, list[str]]:
-    builder = _Builder("html")
-    builder.add_notebook(nb)
+@dataclass(frozen=True)
+class _Pass:
+    """One format's pandoc document and command, and the charts to draw while pandoc runs."""
+
+    what: str
+    args: list[str]
+    doc: bytes
+    charts: tuple[_Chart, ...]
+
+    def pandoc(self) -> bytes:
+        return _run(self.args, input=self.doc, what=self.what)
+
+
+def _pass(builder: _Builder, what: str, *, engine: str, to: str, template: str, title: str, subtitle: str | None,
+          provenance: Mapping[str, str] | None, extra: Sequence[str] = ()) -> _Pass:
     cmd = _pandoc_cmd(engine)
     doc = _document(builder.blocks, _pandoc_api_version(tuple(cmd)), title=title, subtitle=subtitle,
                     provenance=provenance)
-    args = [*cmd, "--from=json", "--to=html5", "--standalone", "--wrap=none",
-            f"--template={TEMPLATES / 'report.html'}", f"--lua-filter={TEMPLATES / 'budgetlib.lua'}"]
-    if options.toc:
-        args += ["--toc", f"--toc-depth={options.toc_depth}"]
-    with tempfile.TemporaryDirectory(prefix="budgetlib-html-") as tmp:
-        if builder.chart_versions:
-            script = Path(tmp) / "charts.html"
-            script.write_text(_vega_script(max(builder.chart_versions)), encoding="utf-8")
-            args.append(f"--include-after-body={script}")
-        out = _run(args, input=doc, what="pandoc (HTML)")
+    args = [*cmd, "--from=json", f"--to={to}", "--standalone", "--wrap=none", f"--template={TEMPLATES / template}",
+            f"--lua-filter={TEMPLATES / 'budgetlib.lua'}", *extra]
+    return _Pass(what, args, doc, tuple(builder.charts))
+
+
+def _draw(charts: Sequence[_Chart], svgs: _Charts) -> None:
+    for chart in charts:
+        svgs.svg(chart.spec, chart.version)
+
+
+def _html_pass(nb: Any, *, engine: str, title: str, subtitle: str | None, provenance: Mapping[str, str] | None,
+               options: RenderOptions) -> _Pass:
+    builder = _Builder("html")
+    builder.add_notebook(nb)
+    extra = ["--toc", f"--toc-depth={options.toc_depth}"] if options.toc else []
+    if builder.charts:
+        extra.append(f"--variable=include-after:{_SCRIPTS_HERE}")
+    return _pass(builder, "pandoc (HTML)", engine=engine, to="html5", template="report.html", title=title, subtitle=subtitle,
+                 provenance=provenance, extra=extra)
+
+
+def _html_finish(out: bytes, charts: Sequence[_Chart], svgs: _Charts) -> tuple[bytes, list[str]]:
+    """pandoc's page with the charts' static images and the Vega scripts put in their places,
+    and a warning naming the network addresses the page mentions."""
+    page = out.decode("utf-8")
+    addresses = set(network_addresses(page))  # base64 images name none; the scripts are checked once
+    places = [chart.marker for chart in charts] + ([_SCRIPTS_HERE] if charts else [])
+    lost = [place for place in places if page.count(place) != 1]
+    if lost:
+        raise RenderError(f"pandoc (HTML): the template lost the place of {lost[0]}")
+    for chart in charts:
+        page = page.replace(chart.marker, chart.image(svgs.svg(chart.spec, chart.version)))
+    if charts:
+        version = max(chart.version for chart in charts)
+        page = page.replace(_SCRIPTS_HERE, _vega_script(version).rstrip("\n"))
+        addresses.update(_vega_script_addresses(version))
     warnings = []
-    addresses = network_addresses(out.decode("utf-8", "replace"))
     if addresses:
-        warnings.append("the HTML mentions network addresses (as text, not loaded): " + ", ".join(addresses[:5]))
-    return out, warnings
+        warnings.append("the HTML mentions network addresses (as text, not loaded): " + ", ".join(sorted(addresses)[:5]))
+    return page.encode("utf-8"), warnings
+
+
+def _html_bytes(nb: Any, *, engine: str, title: str, subtitle: str | None,
+                provenance: Mapping[str, str] | None, options: RenderOptions) -> tuple[bytes, list[str]]:
+    svgs = _Charts(_choose_fonts().sans)
+    page = _html_pass(nb, engine=engine, title=title, subtitle=subtitle, provenance=provenance, options=options)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="budgetlib-pandoc") as pool:
+        out = pool.submit(page.pandoc)
+        _draw(page.charts, svgs)
+        return _html_finish(out.result(), page.charts, svgs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -638,35 +740,63 @@ def _typst_pdf(engine: str, typ: Path, fonts: _Fonts, inputs: Mapping[str, str],
         return out.read_bytes(), []
     import typst
 
+    compiler, lock = _typst_compiler(tuple(str(d) for d in fonts.dirs))
     try:
-        pdf, warnings = typst.compile_with_warnings(
-            str(typ), root=str(typ.parent), font_paths=[str(d) for d in fonts.dirs],
-            ignore_system_fonts=True, sys_inputs=dict(inputs), timestamp=options.timestamp,
-        )
+        with lock:
+            pdf, warnings = compiler.compile_with_warnings(
+                input=str(typ), root=str(typ.parent), sys_inputs=dict(inputs), timestamp=options.timestamp,
+            )
     except typst.TypstError as err:
         raise RenderError(f"typst (PDF): {err.message} {err.diagnostic}".strip()) from err
     return bytes(pdf), [f"typst: {w.message}" for w in warnings]
 
 
+@lru_cache(maxsize=4)
+def _typst_compiler(font_dirs: tuple[str, ...]) -> tuple[Any, threading.Lock]:
+    """A Typst compiler kept for the process, with the lock that lets one thread use it at a time.
+
+    It indexes the CJK font folders (and Typst's own fonts; never the system's) once instead of
+    for every PDF. Nothing else carries over between compilations: Typst reads the document and
+    its images again each time (a changed file is a changed file) and the document's inputs,
+    root and timestamp are given per compilation.
+    """
+    import typst
+
+    return typst.Compiler(font_paths=list(font_dirs), ignore_system_fonts=True), threading.Lock()
+
+
+def _typst_pass(nb: Any, root: Path, *, engine: str, title: str, subtitle: str | None,
+                provenance: Mapping[str, str] | None) -> _Pass:
+    builder = _Builder("typst", assets=root)
+    builder.add_notebook(nb)
+    return _pass(builder, "pandoc (Typst)", engine=engine, to="typst", template="report.typ", title=title, subtitle=subtitle,
+                 provenance=provenance)
+
+
+def _pdf_finish(out: bytes, root: Path, charts: Sequence[_Chart], svgs: _Charts, fonts: _Fonts, *,
+                engine: str, options: RenderOptions) -> tuple[bytes, list[str]]:
+    """The charts as SVG files next to pandoc's Typst document, and Typst's PDF of it all."""
+    for chart in charts:
+        (root / chart.file).write_bytes(_svg_with_font(svgs.svg(chart.spec, chart.version), fonts.sans).encode("utf-8"))
+    typ = root / "report.typ"
+    typ.write_bytes(out)
+    inputs = {"budgetlib-sans": fonts.sans or "", "budgetlib-serif": fonts.serif or "",
+              "budgetlib-no-cjk": "" if fonts.sans else "1"}
+    pdf, typst_warnings = _typst_pdf(engine, typ, fonts, inputs, options)
+    return pdf, ([] if fonts.sans else [cjk_font_status()]) + typst_warnings
+
+
 def _pdf_bytes(nb: Any, *, engine: str, title: str, subtitle: str | None,
                provenance: Mapping[str, str] | None, options: RenderOptions) -> tuple[bytes, list[str]]:
     fonts = _choose_fonts()
-    warnings = [] if fonts.sans else [cjk_font_status()]
-    cmd = _pandoc_cmd(engine)
-    with tempfile.TemporaryDirectory(prefix="budgetlib-pdf-") as tmp:
+    svgs = _Charts(fonts.sans)
+    with tempfile.TemporaryDirectory(prefix="budgetlib-pdf-") as tmp, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="budgetlib-pandoc") as pool:
         root = Path(tmp)
-        builder = _Builder("typst", assets=root, sans=fonts.sans)
-        builder.add_notebook(nb)
-        doc = _document(builder.blocks, _pandoc_api_version(tuple(cmd)), title=title, subtitle=subtitle,
-                        provenance=provenance)
-        args = [*cmd, "--from=json", "--to=typst", "--standalone", "--wrap=none",
-                f"--template={TEMPLATES / 'report.typ'}", f"--lua-filter={TEMPLATES / 'budgetlib.lua'}"]
-        typ = root / "report.typ"
-        typ.write_bytes(_run(args, input=doc, what="pandoc (Typst)"))
-        inputs = {"budgetlib-sans": fonts.sans or "", "budgetlib-serif": fonts.serif or "",
-                  "budgetlib-no-cjk": "" if fonts.sans else "1"}
-        pdf, typst_warnings = _typst_pdf(engine, typ, fonts, inputs, options)
-    return pdf, warnings + typst_warnings
+        doc = _typst_pass(nb, root, engine=engine, title=title, subtitle=subtitle, provenance=provenance)
+        out = pool.submit(doc.pandoc)
+        _draw(doc.charts, svgs)
+        return _pdf_finish(out.result(), root, doc.charts, svgs, fonts, engine=engine, options=options)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -718,27 +848,57 @@ def render(executed_ipynb: Path | str, out_dir: Path | str, stem: str, *, title:
     """Write ``out_dir/stem.html`` and ``out_dir/stem.pdf`` from one executed notebook.
 
     Returns the paths, the warnings for the reader (also logged: no CJK font, Typst's own
-    warnings, network addresses left as text) and the seconds each format took.
+    warnings, network addresses left as text) and, for each format, the seconds until it was
+    ready: the two are made side by side (both pandoc runs go on while the charts are drawn,
+    once for both), so the two times overlap.
     """
     options = options or RenderOptions()
     engine = _engine(options)
     source, folder = Path(executed_ipynb), Path(out_dir)
     nb = _read_notebook(source)
+    fonts = _choose_fonts()
+    svgs = _Charts(fonts.sans)  # each chart drawn once, for both formats
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    html_content, html_warnings = _html_bytes(nb, engine=engine, title=title, subtitle=subtitle,
-                                              provenance=provenance, options=options)
-    seconds["html"] = time.perf_counter() - started
-    started = time.perf_counter()
-    pdf_content, pdf_warnings = _pdf_bytes(nb, engine=engine, title=title, subtitle=subtitle,
-                                           provenance=provenance, options=options)
-    seconds["pdf"] = time.perf_counter() - started
+    with tempfile.TemporaryDirectory(prefix="budgetlib-pdf-") as tmp, \
+            ThreadPoolExecutor(max_workers=2, thread_name_prefix="budgetlib-pandoc") as pool:
+        root = Path(tmp)
+        page = _html_pass(nb, engine=engine, title=title, subtitle=subtitle, provenance=provenance, options=options)
+        doc = _typst_pass(nb, root, engine=engine, title=title, subtitle=subtitle, provenance=provenance)
+        page_out, doc_out = pool.submit(page.pandoc), pool.submit(doc.pandoc)
+        _draw(page.charts, svgs)  # vl-convert draws the charts while both pandoc runs go on
+        pdf_content, pdf_warnings = _pdf_finish(doc_out.result(), root, doc.charts, svgs, fonts, engine=engine,
+                                                options=options)
+        seconds["pdf"] = time.perf_counter() - started
+        html_content, html_warnings = _html_finish(page_out.result(), page.charts, svgs)
+        seconds["html"] = time.perf_counter() - started
     html_path, pdf_path = folder / f"{stem}.html", folder / f"{stem}.pdf"
     _write_atomic(html_path, html_content)
     _write_atomic(pdf_path, pdf_content)
     _log(html_path, html_warnings)
     _log(pdf_path, pdf_warnings)
     return RenderResult(html_path, pdf_path, tuple(html_warnings + pdf_warnings), seconds, engine)
+
+
+def warm_up(options: RenderOptions | None = None) -> None:
+    """Load, ahead of the first report, what rendering loads once per process anyway.
+
+    That is the CJK fonts (and, with the PyPI Typst, the compiler that indexes them), pandoc's
+    API version, vl-convert's JavaScript engine and the Vega scripts of the newest Vega-Lite it
+    bundles. Optional: nothing changes in the output. The report runner calls it while its
+    kernel starts, so that the first report does not wait for it.
+    """
+    import vl_convert as vlc
+
+    options = options or RenderOptions()
+    engine = _engine(options)
+    fonts = _choose_fonts()
+    _pandoc_api_version(tuple(_pandoc_cmd(engine)))
+    if engine == "bundled":
+        _typst_compiler(tuple(str(d) for d in fonts.dirs))
+    newest = _vl_versions()[-1]
+    vlc.vegalite_to_svg({"mark": "point"}, vl_version=f"{newest[0]}.{newest[1]}")
+    _vega_script_addresses(newest)
 
 
 def _hash_files(paths: Iterator[Path] | Sequence[Path]) -> str:
