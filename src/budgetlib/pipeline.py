@@ -9,6 +9,9 @@ Data flows one way: bytes → :mod:`documents` (text, PDF, scanned PDF by OCR, D
 each line keeps its location) → :mod:`tables` / :mod:`narrative` / :mod:`metadata` →
 :mod:`indicators`. A file that cannot be read, or is not a disclosure, becomes one row of
 ``errors`` (file, stage, reason) and the batch goes on.
+
+Memory: every ``CHUNK_DOCUMENTS`` documents the rows read so far are packed into typed frames
+and audited, so a batch never holds a Python dict per figure of all its documents.
 """
 
 from __future__ import annotations
