@@ -114,16 +114,13 @@ def _precision(original: str, unit: str, count: bool) -> float:
     return 0.5 * 10 ** (-decimals) * factor
 
 
-def _item_matches(rule: Rule, item: LineItem) -> bool:
-    if rule.table_id is not None and not rule.table_id.match(item.table_id):
-        return False
+def _row_matches(rule: Rule, item: LineItem) -> bool:
+    """Whether ``item``, of a table the rule applies to (see :func:`_runs`), is the rule's row and column."""
     if rule.code and item.code != rule.code:
         return False
     if rule.row_key is not None and not rule.row_key.search(item.row_key):
         return False
-    if rule.measure is not None and not rule.measure.match(item.measure):
-        return False
-    return item.period == "current"
+    return rule.measure is None or rule.measure.match(item.measure) is not None
 
 
 def _runs(items: Sequence[LineItem]) -> list[tuple[str, list[LineItem]]]:
@@ -149,7 +146,7 @@ def collect_readings(items: Sequence[LineItem], facts: Sequence[FactLike]) -> di
             seen: set[tuple[str, int, str]] = set()
             candidates = (item for table_id, run in runs if rule.table_id is None or rule.table_id.match(table_id) for item in run)
             for item in candidates:
-                if not _item_matches(rule, item):
+                if not _row_matches(rule, item):
                     continue
                 # a label repeated further down a table (a carry-over sub-row re-using 一般公共预算财政拨款)
                 # is another figure: the first row that matches is the table's reading

@@ -120,12 +120,7 @@ def title_key(text: str) -> str:
     '收入预算总表'
     """
     text = "".join(text.translate(_PARENS).split())
-    text = _TITLE_NOISE.sub("", text)
-    previous = None
-    while previous != text:
-        previous = text
-        text = _TITLE_PREFIX.sub("", text)
-    return text
+    return _strip_prefixes(_TITLE_PREFIX, _TITLE_NOISE.sub("", text))
 
 
 def match_title(row: Row) -> str | None:
@@ -173,11 +168,15 @@ def label_key(text: str) -> str:
     >>> label_key("(1)一般公共预算拨款")
     '一般公共预算拨款'
     """
-    text = "".join(text.translate(_PARENS_COLON).split())
+    return _strip_prefixes(_LABEL_PREFIX, "".join(text.translate(_PARENS_COLON).split()))
+
+
+def _strip_prefixes(prefix: re.Pattern[str], text: str) -> str:
+    """``text`` with ``prefix`` removed from its start as many times as it occurs there."""
     previous = None
     while previous != text:
         previous = text
-        text = _LABEL_PREFIX.sub("", text)
+        text = prefix.sub("", text)
     return text
 
 
