@@ -116,3 +116,44 @@ def test_chunked_ingest_gives_the_same_outputs(monkeypatch: pytest.MonkeyPatch) 
     chunked = ingest(files)
     for name, frame in whole.frames.items():
         assert frame.equals(chunked.frames[name]), name
+
+
+def test_ingest_to_folder_writes_what_ingest_writes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The bounded-memory path (a Parquet part per chunk, streamed together at the end) publishes
+    the same bytes as ingesting in memory, wherever the chunks fall, and leaves no parts behind."""
+    import budgetlib.pipeline as pipeline
+
+    (tmp_path / "raw").mkdir()
+    for name in text_samples():
+        shutil.copy(RAW / name, tmp_path / "raw" / name)
+    (tmp_path / "raw" / "empty.txt").write_bytes(b"")
+    pipeline.write_outputs(ingest([tmp_path / "raw"]), tmp_path / "memory")
+    monkeypatch.setattr(pipeline, "CHUNK_DOCUMENTS", 2)
+    written = pipeline.ingest_to_folder([tmp_path / "raw"], tmp_path / "folder")
+    assert sorted(p.name for p in (tmp_path / "folder").iterdir()) == sorted(p.name for p in written)
+    for path in (tmp_path / "memory").iterdir():
+        assert path.read_bytes() == (tmp_path / "folder" / path.name).read_bytes(), path.name
+    assert pl.read_parquet(tmp_path / "folder" / "errors.parquet")["source_file"].to_list() == ["empty.txt"]
+
+
+def test_an_interrupted_ingest_leaves_the_published_files_as_they_were(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import budgetlib.pipeline as pipeline
+
+    out = tmp_path / "out"
+    pipeline.ingest_to_folder([RAW / text_samples()[0]], out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(pipeline, "CHUNK_DOCUMENTS", 1)
+    calls = []
+    audit = pipeline.run_checks
+
+    def audit_then_fail(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+        calls.append(1)
+        if len(calls) == 3:  # two chunks written as parts, the third interrupted
+            assert len(list(out.glob(".ingest-parts-*/*.parquet"))) > 0
+            raise KeyboardInterrupt
+        return audit(frames)
+
+    monkeypatch.setattr(pipeline, "run_checks", audit_then_fail)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.ingest_to_folder([RAW], out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no half outputs, no parts left

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -17,8 +18,7 @@ from rich.table import Table
 from budgetlib import __version__, paths, schemas
 from budgetlib.checks import rules_table
 from budgetlib.documents import ReadSettings
-from budgetlib.pipeline import audit_folder, panel_from_folders, write_outputs, write_panel
-from budgetlib.pipeline import ingest as run_ingest
+from budgetlib.pipeline import audit_folder, ingest_to_folder, panel_from_folders, write_panel
 
 app = typer.Typer(
     name="budgetlib",
@@ -61,9 +61,8 @@ def ingest(
     as Parquet, plus indicators.csv and errors.csv. Exit status 1 when any file failed.
     """
     out_dir = out or paths.processed_dir()
-    outputs = run_ingest(inputs, ReadSettings(ocr=ocr), engine=engine, scheduler=scheduler)
-    write_outputs(outputs, out_dir)
-    docs = outputs.frames["documents"]
+    ingest_to_folder(inputs, out_dir, ReadSettings(ocr=ocr), engine=engine, scheduler=scheduler)
+    docs, errors, findings = (pl.read_parquet(out_dir / f"{name}.parquet") for name in ("documents", "errors", "findings"))
     summary = Table(title=f"budgetlib ingest → {out_dir}")
     shown = ("source_file", "unit_name", "county", "year", "doc_kind", "n_tables", "n_line_items", "n_facts")
     for col in shown:
@@ -71,12 +70,11 @@ def ingest(
     for row in docs.iter_rows(named=True):
         summary.add_row(*(str(row[c]) if row[c] is not None else "—" for c in shown))
     _out.print(summary)
-    for err in outputs.errors.iter_rows(named=True):
+    for err in errors.iter_rows(named=True):
         _err.print(f"[red]error[/red] {err['source_file']}: {err['stage']}: {err['message']}", highlight=False, markup=True)
-    findings = outputs.frames["findings"]
     n_errors = findings.filter(findings["severity"] == "error").height
-    _out.print(f"{docs.height} document(s) ingested, {outputs.errors.height} failed; audit: {findings.height} finding(s), {n_errors} error(s) (findings.csv).")
-    if outputs.errors.height:
+    _out.print(f"{docs.height} document(s) ingested, {errors.height} failed; audit: {findings.height} finding(s), {n_errors} error(s) (findings.csv).")
+    if errors.height:
         raise typer.Exit(code=1)
 
 

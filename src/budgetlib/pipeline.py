@@ -10,8 +10,10 @@ each line keeps its location) → :mod:`tables` / :mod:`narrative` / :mod:`metad
 :mod:`indicators`. A file that cannot be read, or is not a disclosure, becomes one row of
 ``errors`` (file, stage, reason) and the batch goes on.
 
-Memory: every ``CHUNK_DOCUMENTS`` documents the rows read so far are packed into typed frames
-and audited, so a batch never holds a Python dict per figure of all its documents.
+Memory: every ``CHUNK_DOCUMENTS`` documents the rows read so far are packed into typed frames,
+validated and audited, so a batch never holds a Python dict per figure of all its documents.
+:func:`ingest` keeps the frames in memory; :func:`ingest_to_folder` (what ``budgetlib ingest``
+runs) writes each chunk to disk at once, so its memory does not grow with the batch.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ import functools
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,13 +41,17 @@ from budgetlib.panel import build_panel
 from budgetlib.read import DecodeError, Line, to_rows
 from budgetlib.tables import find_tables, line_items
 
-__all__ = ["IngestError", "DocumentResult", "Outputs", "discover", "process_bytes", "ingest", "write_outputs", "audit_folder", "process_path", "max_file_bytes"]
+__all__ = ["IngestError", "DocumentResult", "Outputs", "discover", "process_bytes", "ingest", "ingest_to_folder", "write_outputs", "audit_folder", "process_path", "max_file_bytes"]
 
 OUTPUT_TABLES = ("documents", "tables", "line_items", "facts", "indicators", "indicator_sources", "findings",
                  "panel", "panel_duplicates", "errors")
 #: documents read before their rows are packed into frames (bounds the memory of a batch)
 CHUNK_DOCUMENTS = 100
 _PER_DOCUMENT = ("documents", "tables", "line_items", "facts", "indicators", "indicator_sources")
+#: the tables read chunk by chunk (the panel is built from the whole batch's indicators)
+_CHUNKED = (*_PER_DOCUMENT, "errors", "findings")
+#: tables also written as CSV
+_CSV_TABLES = ("indicators", "findings", "errors")
 
 
 class IngestError(Exception):
@@ -197,28 +204,20 @@ def process_path(path: Path, settings: ReadSettings | None = None) -> DocumentRe
         return IngestError("parse", f"unexpected {type(exc).__name__}: {exc}")
 
 
-def ingest(paths: Iterable[Path | str], settings: ReadSettings | None = None, *, engine: str = "local",
-           scheduler: str | None = None) -> Outputs:
-    """Ingest every file found under ``paths``; bad files become rows of ``errors``.
-
-    ``settings`` says how documents are read (OCR of scanned PDFs on or off, PDF backend …).
-    ``engine`` is where the per-file work runs: ``local`` (this process) or ``dask`` (a Dask
-    cluster: a LocalCluster, or the ``scheduler`` address given); the outputs are the same.
-    """
+def _chunks(paths: Iterable[Path | str], settings: ReadSettings | None, engine: str,
+            scheduler: str | None) -> Iterator[dict[str, pl.DataFrame]]:
+    """The batch as validated, audited frames (the per-document tables, ``errors`` and
+    ``findings``), one dict every ``CHUNK_DOCUMENTS`` documents: memory holds one chunk's rows,
+    never a dict per figure of the whole batch (the audit reads one document at a time)."""
     names = (*_PER_DOCUMENT, "errors")
     rows: dict[str, list[dict[str, object]]] = {name: [] for name in names}
-    parts: dict[str, list[pl.DataFrame]] = {name: [] for name in (*names, "findings")}
 
-    def to_frames() -> None:
-        # a chunk of rows becomes typed frames, and is audited: memory holds compact columns,
-        # never a dict per figure of the whole batch (the audit reads one document at a time)
-        chunk = {name: schemas.frame(name, rows[name]) for name in names}
-        if chunk["documents"].height:
-            parts["findings"].append(run_checks(chunk))
+    def pack() -> dict[str, pl.DataFrame]:
+        chunk = {name: schemas.validate(name, schemas.frame(name, rows[name])) for name in names}
+        chunk["findings"] = schemas.validate("findings", run_checks(chunk))
         for name in names:
-            if rows[name]:
-                parts[name].append(chunk[name])
-                rows[name] = []
+            rows[name] = []
+        return chunk
 
     work = functools.partial(process_path, settings=settings)
     for n, (path, result) in enumerate(engines.run(discover(paths), work, engine=engine, scheduler=scheduler), start=1):
@@ -232,10 +231,26 @@ def ingest(paths: Iterable[Path | str], settings: ReadSettings | None = None, *,
             rows["indicators"].append(result.indicators)
             rows["indicator_sources"].extend(result.indicator_sources)
         if n % CHUNK_DOCUMENTS == 0:
-            to_frames()
-    to_frames()
-    frames = {name: schemas.validate(name, pl.concat(parts[name]) if parts[name] else schemas.empty_frame(name))
-              for name in (*names, "findings")}
+            yield pack()
+    if any(rows.values()):
+        yield pack()
+
+
+def ingest(paths: Iterable[Path | str], settings: ReadSettings | None = None, *, engine: str = "local",
+           scheduler: str | None = None) -> Outputs:
+    """Ingest every file found under ``paths`` into frames in memory; bad files become rows of
+    ``errors``. For batches larger than memory, :func:`ingest_to_folder` writes the same tables
+    chunk by chunk.
+
+    ``settings`` says how documents are read (OCR of scanned PDFs on or off, PDF backend …).
+    ``engine`` is where the per-file work runs: ``local`` (this process) or ``dask`` (a Dask
+    cluster: a LocalCluster, or the ``scheduler`` address given); the outputs are the same.
+    """
+    parts: dict[str, list[pl.DataFrame]] = {name: [] for name in _CHUNKED}
+    for chunk in _chunks(paths, settings, engine, scheduler):
+        for name in _CHUNKED:
+            parts[name].append(chunk[name])
+    frames = {name: pl.concat(parts[name]) if parts[name] else schemas.empty_frame(name) for name in _CHUNKED}
     frames["panel"], frames["panel_duplicates"] = build_panel(frames["indicators"])
     return Outputs({name: frames[name] for name in OUTPUT_TABLES})
 
@@ -253,17 +268,55 @@ def _atomic_write(path: Path, write: object) -> None:
             os.unlink(tmp)
 
 
+def _write_table(out_dir: Path, name: str, frame: pl.DataFrame | pl.LazyFrame) -> list[Path]:
+    """``name``.parquet (and ``name``.csv for the tables researchers open in a spreadsheet),
+    each written atomically; a lazy frame is streamed to disk, never collected whole."""
+    lazy = frame.lazy()
+    written = [out_dir / f"{name}.parquet"]
+    # no statistics in Parquet: no writer-dependent bytes in data files
+    _atomic_write(written[0], functools.partial(lazy.sink_parquet, statistics=False))
+    if name in _CSV_TABLES:
+        written.append(out_dir / f"{name}.csv")
+        _atomic_write(written[1], lazy.sink_csv)
+    return written
+
+
 def write_outputs(outputs: Outputs, out_dir: Path) -> list[Path]:
     """Write every table as Parquet, plus indicators.csv, findings.csv and errors.csv."""
-    written = []
-    for name, frame in outputs.frames.items():
-        target = out_dir / f"{name}.parquet"
-        _atomic_write(target, lambda p, f=frame: f.write_parquet(p, statistics=False))
-        written.append(target)
-    for name in ("indicators", "findings", "errors"):
-        target = out_dir / f"{name}.csv"
-        _atomic_write(target, lambda p, f=outputs.frames[name]: f.write_csv(p))
-        written.append(target)
+    return [path for name, frame in outputs.frames.items() for path in _write_table(out_dir, name, frame)]
+
+
+def ingest_to_folder(paths: Iterable[Path | str], out_dir: Path, settings: ReadSettings | None = None, *,
+                     engine: str = "local", scheduler: str | None = None) -> list[Path]:
+    """:func:`ingest` and :func:`write_outputs` in bounded memory, for batches of any size.
+
+    Each chunk of ``CHUNK_DOCUMENTS`` documents is written to a Parquet part in a hidden
+    folder inside ``out_dir`` as soon as it is read and audited; at the end the parts are
+    streamed into the published files (same tables, same rows, same order as
+    :func:`write_outputs`) and removed. Only the panel, one row per document, is built in
+    memory. An interrupted run leaves the published files as they were.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".ingest-parts-", dir=out_dir))
+    try:
+        parts: dict[str, list[Path]] = {name: [] for name in _CHUNKED}
+        for i, chunk in enumerate(_chunks(paths, settings, engine, scheduler)):
+            for name in _CHUNKED:
+                if chunk[name].height:
+                    parts[name].append(work / f"{name}.{i:06d}.parquet")
+                    chunk[name].write_parquet(parts[name][-1], statistics=False)
+        written = []
+        for name in _CHUNKED:
+            if parts[name]:
+                merged = pl.scan_parquet(parts[name], schema=schemas.empty_frame(name).schema)
+                written += _write_table(out_dir, name, merged)
+            else:
+                written += _write_table(out_dir, name, schemas.empty_frame(name))
+        indicators = pl.read_parquet(out_dir / "indicators.parquet")
+        panel, duplicates = build_panel(schemas.validate("indicators", indicators))
+        written += _write_table(out_dir, "panel", panel) + _write_table(out_dir, "panel_duplicates", duplicates)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return written
 
 
@@ -276,8 +329,7 @@ def audit_folder(folder: Path) -> pl.DataFrame:
             raise FileNotFoundError(f"{path}: not found — run `budgetlib ingest … --out {folder}` first")
         frames[name] = schemas.validate(name, pl.read_parquet(path))
     findings = run_checks(frames)
-    _atomic_write(folder / "findings.parquet", lambda p: findings.write_parquet(p, statistics=False))
-    _atomic_write(folder / "findings.csv", lambda p: findings.write_csv(p))
+    _write_table(folder, "findings", findings)
     return findings
 
 
@@ -294,9 +346,4 @@ def panel_from_folders(folders: Iterable[Path]) -> tuple[pl.DataFrame, pl.DataFr
 
 def write_panel(panel: pl.DataFrame, duplicates: pl.DataFrame, out_dir: Path) -> list[Path]:
     """Write panel.parquet and panel_duplicates.parquet atomically."""
-    written = []
-    for name, frame in (("panel", panel), ("panel_duplicates", duplicates)):
-        target = out_dir / f"{name}.parquet"
-        _atomic_write(target, lambda p, f=frame: f.write_parquet(p, statistics=False))
-        written.append(target)
-    return written
+    return _write_table(out_dir, "panel", panel) + _write_table(out_dir, "panel_duplicates", duplicates)
