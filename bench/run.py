@@ -6,7 +6,8 @@ distinct), then measures and prints, and saves to
 bench/results.json:
 
 * ingest throughput, documents/s per core (one process, outputs written as `budgetlib ingest`
-  writes them), and its peak memory (RSS);
+  writes them), and its peak memory (RSS); and the same with ``--engine dask`` on one worker
+  per core (when the extra is installed);
 * PDF pages/s for the text-layer sample PDFs;
 * report cost per county-year: warm kernels (budgetlib's runner) against a fresh
   ``papermill`` + render process per notebook, side by side in this invocation, as a ratio;
@@ -69,18 +70,39 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bench_ingest(files: list[Path], out: Path) -> dict[str, float]:
-    """What `budgetlib ingest` does: read, validate, audit and write the outputs (bounded memory)."""
+def _count(out: Path, name: str) -> int:
     import polars as pl
 
+    return int(pl.scan_parquet(out / f"{name}.parquet").select(pl.len()).collect().item())
+
+
+def bench_ingest(files: list[Path], out: Path) -> dict[str, float]:
+    """What `budgetlib ingest` does: read, validate, audit and write the outputs (bounded memory)."""
     from budgetlib.pipeline import ingest_to_folder
 
     start = time.perf_counter()
     ingest_to_folder(files, out)
     seconds = time.perf_counter() - start
-    ok, errors = (pl.scan_parquet(out / f"{name}.parquet").select(pl.len()).collect().item() for name in ("documents", "errors"))
-    return {"documents": ok, "errors": errors, "seconds": round(seconds, 2),
+    ok = _count(out, "documents")
+    return {"documents": ok, "errors": _count(out, "errors"), "seconds": round(seconds, 2),
             "documents_per_second_per_core": round(ok / seconds, 1), "peak_rss_mb": round(_peak_rss_mb(), 1)}
+
+
+def bench_ingest_dask(files: list[Path], out: Path) -> dict[str, float] | None:
+    """`budgetlib ingest --engine dask` on a LocalCluster of one worker per core, cluster start included."""
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        return None
+    from budgetlib.pipeline import ingest_to_folder
+
+    cores = os.cpu_count() or 1
+    start = time.perf_counter()
+    ingest_to_folder(files, out, engine="dask")
+    seconds = time.perf_counter() - start
+    ok = _count(out, "documents")
+    return {"documents": ok, "workers": cores, "seconds": round(seconds, 2), "documents_per_second": round(ok / seconds, 1),
+            "documents_per_second_per_core": round(ok / seconds / cores, 1)}
 
 
 def bench_pdf() -> dict[str, float] | None:
@@ -189,6 +211,8 @@ def main() -> int:
         files = scaled_corpus(work / "ingest", args.documents)
         results["ingest"] = bench_ingest(files, work / "ingest-out")
         print("ingest:", results["ingest"], flush=True)
+        results["ingest_dask"] = bench_ingest_dask(files, work / "ingest-dask-out")
+        print("ingest, dask engine:", results["ingest_dask"], flush=True)
         results["pdf"] = bench_pdf()
         print("pdf:", results["pdf"], flush=True)
         results["reports"] = bench_reports(work / "reports", args.reports)

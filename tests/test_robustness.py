@@ -97,8 +97,9 @@ def test_duplicates_are_reported_not_double_counted(tmp_path: Path) -> None:
     assert outputs.frames["panel_duplicates"].height == 2
 
 
-def test_dask_engine_gives_the_same_outputs(tmp_path: Path) -> None:
+def test_dask_engine_gives_the_same_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("dask.distributed", reason="the dask engine is the optional extra budgetlib[dask]")
+    import budgetlib.pipeline as pipeline
     sample = tmp_path / "in"
     sample.mkdir()
     for p in sorted(RAW.glob("*.txt")):
@@ -107,6 +108,7 @@ def test_dask_engine_gives_the_same_outputs(tmp_path: Path) -> None:
     local = tmp_path / "local"
     dask = tmp_path / "dask"
     write_outputs(ingest([sample]), local)
+    monkeypatch.setattr(pipeline, "CHUNK_DOCUMENTS", 2)  # several chunks, more than the workers take at once
     write_outputs(ingest([sample], engine="dask"), dask)
     for f in sorted(local.iterdir()):
         assert f.read_bytes() == (dask / f.name).read_bytes(), f.name

@@ -25,7 +25,7 @@ import re
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +41,7 @@ from budgetlib.panel import build_panel
 from budgetlib.read import DecodeError, Line, to_rows
 from budgetlib.tables import find_tables, line_items
 
-__all__ = ["IngestError", "DocumentResult", "Outputs", "discover", "process_bytes", "ingest", "ingest_to_folder", "write_outputs", "audit_folder", "process_path", "max_file_bytes"]
+__all__ = ["IngestError", "DocumentResult", "Outputs", "discover", "process_bytes", "ingest", "ingest_to_folder", "read_chunk", "write_outputs", "audit_folder", "process_path", "max_file_bytes"]
 
 OUTPUT_TABLES = ("documents", "tables", "line_items", "facts", "indicators", "indicator_sources", "findings",
                  "panel", "panel_duplicates", "errors")
@@ -204,23 +204,14 @@ def process_path(path: Path, settings: ReadSettings | None = None) -> DocumentRe
         return IngestError("parse", f"unexpected {type(exc).__name__}: {exc}")
 
 
-def _chunks(paths: Iterable[Path | str], settings: ReadSettings | None, engine: str,
-            scheduler: str | None) -> Iterator[dict[str, pl.DataFrame]]:
-    """The batch as validated, audited frames (the per-document tables, ``errors`` and
-    ``findings``), one dict every ``CHUNK_DOCUMENTS`` documents: memory holds one chunk's rows,
-    never a dict per figure of the whole batch (the audit reads one document at a time)."""
+def read_chunk(files: Sequence[Path], settings: ReadSettings | None = None) -> dict[str, pl.DataFrame]:
+    """Read a chunk of files → its validated, audited frames: the per-document tables,
+    ``errors`` and ``findings``. Pure per chunk, so it runs wherever the engine puts it, and
+    only compact frames travel back (never a dict per figure)."""
     names = (*_PER_DOCUMENT, "errors")
     rows: dict[str, list[dict[str, object]]] = {name: [] for name in names}
-
-    def pack() -> dict[str, pl.DataFrame]:
-        chunk = {name: schemas.validate(name, schemas.frame(name, rows[name])) for name in names}
-        chunk["findings"] = schemas.validate("findings", run_checks(chunk))
-        for name in names:
-            rows[name] = []
-        return chunk
-
-    work = functools.partial(process_path, settings=settings)
-    for n, (path, result) in enumerate(engines.run(discover(paths), work, engine=engine, scheduler=scheduler), start=1):
+    for path in files:
+        result = process_path(path, settings)
         if isinstance(result, IngestError):
             rows["errors"].append({"source_file": path.name, "stage": result.stage, "message": result.message})
         else:
@@ -230,10 +221,20 @@ def _chunks(paths: Iterable[Path | str], settings: ReadSettings | None, engine: 
             rows["facts"].extend(result.facts)
             rows["indicators"].append(result.indicators)
             rows["indicator_sources"].extend(result.indicator_sources)
-        if n % CHUNK_DOCUMENTS == 0:
-            yield pack()
-    if any(rows.values()):
-        yield pack()
+    chunk = {name: schemas.validate(name, schemas.frame(name, rows[name])) for name in names}
+    chunk["findings"] = schemas.validate("findings", run_checks(chunk))
+    return chunk
+
+
+def _chunks(paths: Iterable[Path | str], settings: ReadSettings | None, engine: str,
+            scheduler: str | None) -> Iterator[dict[str, pl.DataFrame]]:
+    """The batch as :func:`read_chunk` frames, ``CHUNK_DOCUMENTS`` files at a time, in order:
+    memory holds a chunk's rows, never a dict per figure of the whole batch."""
+    files = discover(paths)
+    chunks = [files[i:i + CHUNK_DOCUMENTS] for i in range(0, len(files), CHUNK_DOCUMENTS)]
+    work = functools.partial(read_chunk, settings=settings)
+    for _, frames in engines.run(chunks, work, engine=engine, scheduler=scheduler):
+        yield frames
 
 
 def ingest(paths: Iterable[Path | str], settings: ReadSettings | None = None, *, engine: str = "local",
