@@ -301,3 +301,19 @@ def test_three_public_total_is_the_three_public_row_not_a_wider_total() -> None:
     result = process_bytes(text.encode("utf-8"), "t.txt")
     assert result.indicators["three_public_total"] == 418.26
     assert not [f for f in audit_document(as_doc(result)) if f.rule_id == "cross_table_figure"]
+
+
+def test_a_rule_that_fails_on_one_document_leaves_the_rest_of_the_audit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A check that raises (a layout nobody foresaw) becomes an ``audit_incomplete`` finding
+    naming the rule and the problem; the other rules and documents are still audited."""
+    import budgetlib.checks as checks
+
+    def broken(doc: Doc) -> list[checks.Finding]:
+        raise KeyError("block")
+
+    monkeypatch.setitem(checks.RULES, "code_hierarchy", broken)
+    findings = audit_text(HEAD + EXPENDITURE.format(**{**GOOD, "total": "999.00"}))
+    incomplete = [f for f in findings if f.rule_id == "audit_incomplete"]
+    assert len(incomplete) == 1 and "code_hierarchy" in incomplete[0].message and "KeyError" in incomplete[0].message
+    assert incomplete[0].severity == rule_specs()["audit_incomplete"].severity
+    assert any(f.rule_id == "table_total_rows" for f in findings)  # the other rules still ran
