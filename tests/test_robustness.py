@@ -3,6 +3,7 @@ memory stays bounded, nothing is silently 0; the dask engine gives the default e
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -117,3 +118,70 @@ def test_dask_engine_gives_the_same_outputs(tmp_path: Path, monkeypatch: pytest.
 def test_unknown_engine_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown engine"):
         ingest([RAW / GOOD], engine="spark")
+
+
+def test_a_file_name_that_is_not_utf8_is_kept_with_its_bytes_escaped(tmp_path: Path) -> None:
+    shutil.copy(RAW / GOOD, tmp_path / "good.txt")
+    odd = os.fsdecode("正定县2018预算.txt".encode("gbk"))  # a name written on a GBK system
+    shutil.copy(RAW / GOOD, tmp_path / odd)
+    outputs = ingest([tmp_path])
+    names = outputs.frames["documents"]["source_file"].to_list()
+    odd_name = next(n for n in names if n != "good.txt")
+    assert len(names) == 2 and odd_name.startswith("\\xd5\\xfd\\xb6\\xa8\\xcf\\xd82018") and odd_name.endswith(".txt")
+    write_outputs(outputs, tmp_path / "out")  # and the name can be written
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_special_files_are_refused_not_read(tmp_path: Path) -> None:
+    """A pipe would block for ever, a device never ends: only regular files are read, and
+    what is skipped says why (a broken link, a link to a folder)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(RAW / GOOD, folder / GOOD)
+    os.mkfifo(folder / "pipe.txt")
+    (folder / "broken.txt").symlink_to(tmp_path / "gone.txt")
+    (tmp_path / "elsewhere").mkdir()
+    (folder / "linked").symlink_to(tmp_path / "elsewhere")
+    outputs = ingest([folder, Path("/dev/zero")])
+    errors = {r["source_file"]: r["message"] for r in outputs.errors.iter_rows(named=True)}
+    assert outputs.frames["documents"]["source_file"].to_list() == [GOOD]
+    assert "not a regular file" in errors["pipe.txt"] and "pipe" in errors["pipe.txt"]
+    assert "not a regular file" in errors["zero"] and "device" in errors["zero"]
+    assert "broken link" in errors["broken.txt"]
+    assert "link to a folder" in errors["linked"]
+
+
+def test_a_folder_that_cannot_be_listed_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "locked").mkdir()
+    shutil.copy(RAW / GOOD, tmp_path / GOOD)
+    real = os.scandir
+
+    def scandir(path: object = ".") -> object:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    outputs = ingest([tmp_path])
+    errors = {r["source_file"]: r["message"] for r in outputs.errors.iter_rows(named=True)}
+    assert outputs.frames["documents"].height == 1
+    assert "cannot list the folder" in errors["locked"] and "Permission denied" in errors["locked"]
+
+
+def test_files_of_the_same_name_in_two_folders_are_told_apart(tmp_path: Path) -> None:
+    for sub in ("c", "d"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "report.txt").write_bytes(b"")
+    outputs = ingest([tmp_path])
+    assert sorted(outputs.errors["source_file"].to_list()) == ["c/report.txt", "d/report.txt"]
+
+
+def test_document_text_is_not_terminal_markup(tmp_path: Path) -> None:
+    evil = _text().replace("元氏县医疗保障局", "元氏县[/]医疗[bold]保障局")
+    (tmp_path / "budget[b]2023[i].txt").write_text(evil, encoding="utf-8")
+    (tmp_path / "bad[red]name.txt").write_bytes(b"")
+    result = runner.invoke(app, ["ingest", "--out", str(tmp_path / "out"), str(tmp_path)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output  # the empty file failed, nothing crashed
+    assert "bad[red]name.txt: read: the file is empty" in result.output  # printed as it is, not as a colour
+    documents = pl.read_parquet(tmp_path / "out" / "documents.parquet")
+    assert documents["unit_name"].to_list() == ["元氏县[/]医疗[bold]保障局"]

@@ -13,6 +13,7 @@ from typing import Annotated
 import polars as pl
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from budgetlib import __version__, paths, schemas
@@ -63,15 +64,15 @@ def ingest(
     out_dir = out or paths.processed_dir()
     ingest_to_folder(inputs, out_dir, ReadSettings(ocr=ocr), engine=engine, scheduler=scheduler)
     docs, errors, findings = (pl.read_parquet(out_dir / f"{name}.parquet") for name in ("documents", "errors", "findings"))
-    summary = Table(title=f"budgetlib ingest → {out_dir}")
+    summary = Table(title=f"budgetlib ingest → {escape(str(out_dir))}")
     shown = ("source_file", "unit_name", "county", "year", "doc_kind", "n_tables", "n_line_items", "n_facts")
     for col in shown:
         summary.add_column(col)
     for row in docs.iter_rows(named=True):
-        summary.add_row(*(str(row[c]) if row[c] is not None else "—" for c in shown))
+        summary.add_row(*(escape(str(row[c])) if row[c] is not None else "—" for c in shown))
     _out.print(summary)
     for err in errors.iter_rows(named=True):
-        _err.print(f"[red]error[/red] {err['source_file']}: {err['stage']}: {err['message']}", highlight=False, markup=True)
+        _err.print(f"[red]error[/red] {escape(err['source_file'])}: {err['stage']}: {escape(err['message'])}", highlight=False)
     n_errors = findings.filter(findings["severity"] == "error").height
     _out.print(f"{docs.height} document(s) ingested, {errors.height} failed; audit: {findings.height} finding(s), {n_errors} error(s) (findings.csv).")
     if errors.height:
@@ -90,14 +91,14 @@ def audit(
     try:
         findings = audit_folder(target)
     except FileNotFoundError as exc:
-        _err.print(f"[red]error[/red] {exc}")
+        _err.print(f"[red]error[/red] {escape(str(exc))}")
         raise typer.Exit(code=2) from exc
-    summary = Table(title=f"budgetlib audit → {target}")
+    summary = Table(title=f"budgetlib audit → {escape(str(target))}")
     for col in ("source_file", "severity", "rule_id", "count"):
         summary.add_column(col)
     counts = findings.group_by("source_file", "severity", "rule_id").len().sort("source_file", "severity", "rule_id")
     for row in counts.iter_rows():
-        summary.add_row(*(str(v) for v in row))
+        summary.add_row(*(escape(str(v)) for v in row))
     _out.print(summary)
     errors = findings.filter(findings["severity"] == "error").height
     _out.print(f"{findings.height} finding(s), {errors} error(s).")
@@ -119,11 +120,11 @@ def panel(
     try:
         frame, duplicates = panel_from_folders(sources)
     except FileNotFoundError as exc:
-        _err.print(f"[red]error[/red] {exc}")
+        _err.print(f"[red]error[/red] {escape(str(exc))}")
         raise typer.Exit(code=2) from exc
     target = out or sources[0]
     write_panel(frame, duplicates, target)
-    _out.print(f"panel: {frame.height} row(s) → {target / 'panel.parquet'}; {duplicates.filter(~duplicates['kept']).height} duplicate document(s) set aside.")
+    _out.print(f"panel: {frame.height} row(s) → {escape(str(target / 'panel.parquet'))}; {duplicates.filter(~duplicates['kept']).height} duplicate document(s) set aside.")
 
 
 @app.command()
@@ -147,12 +148,12 @@ def report(
     try:
         result = run_reports(data, out, county=county, year=year, workers=workers, fresh=fresh)
     except FileNotFoundError as exc:
-        _err.print(f"[red]error[/red] {exc}")
+        _err.print(f"[red]error[/red] {escape(str(exc))}")
         raise typer.Exit(code=2) from exc
     target = out or paths.reports_dir()
-    _out.print(f"reports: {len(result.built)} built, {len(result.skipped)} unchanged, {len(result.failed)} failed → {target / 'index.html'}")
+    _out.print(f"reports: {len(result.built)} built, {len(result.skipped)} unchanged, {len(result.failed)} failed → {escape(str(target / 'index.html'))}")
     for stem, error in sorted(result.failed.items()):
-        _err.print(f"[red]failed[/red] {stem}: {error}", highlight=False)
+        _err.print(f"[red]failed[/red] {escape(str(stem))}: {escape(str(error))}", highlight=False)
     if not result.ok:
         raise typer.Exit(code=1)
 
@@ -173,9 +174,9 @@ def export(
     try:
         written = export_all(folder or paths.processed_dir(), target)
     except FileNotFoundError as exc:
-        _err.print(f"[red]error[/red] {exc}")
+        _err.print(f"[red]error[/red] {escape(str(exc))}")
         raise typer.Exit(code=2) from exc
-    _out.print(f"{len(written)} file(s) → {target}")
+    _out.print(f"{len(written)} file(s) → {escape(str(target))}")
 
 
 @app.command()

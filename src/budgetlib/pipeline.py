@@ -23,6 +23,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -41,7 +42,7 @@ from budgetlib.panel import build_panel
 from budgetlib.read import DecodeError, Line, to_rows
 from budgetlib.tables import find_tables, line_items
 
-__all__ = ["IngestError", "DocumentResult", "Outputs", "discover", "process_bytes", "ingest", "ingest_to_folder", "read_chunk", "write_outputs", "audit_folder", "process_path", "max_file_bytes"]
+__all__ = ["IngestError", "DocumentResult", "Outputs", "discover", "discover_named", "process_bytes", "ingest", "ingest_to_folder", "read_chunk", "write_outputs", "audit_folder", "process_path", "max_file_bytes"]
 
 OUTPUT_TABLES = ("documents", "tables", "line_items", "facts", "indicators", "indicator_sources", "findings",
                  "panel", "panel_duplicates", "errors")
@@ -95,19 +96,72 @@ _FOLDER_NOTES = re.compile(r"^(?:README|SOURCES|LICEN[CS]E|CHANGELOG)(?:\.(?:md|
 
 
 def discover(paths: Iterable[Path | str]) -> list[Path]:
-    """Files named, and every file below folders named, sorted. Inside folders, hidden files
-    and the folder's own notes (README.md, SOURCES.md, LICENSE) are skipped; a file named
-    explicitly is always read."""
-    found: list[Path] = []
+    """Files named, and every entry below folders named, sorted (see :func:`discover_named`)."""
+    return [path for path, _ in discover_named(paths)]
+
+
+def discover_named(paths: Iterable[Path | str]) -> list[tuple[Path, str]]:
+    """``(path, source_file)`` for the files named and every entry below the folders named,
+    sorted by name. ``source_file`` is the path below the folder given (``c/report.txt``), so
+    two files of one name in two folders stay apart, with any bytes that are not UTF-8
+    written as ``\\xd5``. Inside folders, hidden entries and the folder's own notes
+    (README.md, SOURCES.md, LICENSE) are skipped; a file named explicitly is always read.
+    Entries that are not regular files (pipes, broken links, links to folders, folders that
+    cannot be listed) are kept, so that reading them reports why they were not read."""
+    found: dict[Path, str] = {}
     for p in map(Path, paths):
-        if p.is_dir():
-            found.extend(
-                f for f in p.rglob("*")
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts) and not _FOLDER_NOTES.match(f.name)
-            )
+        if not p.is_dir():
+            found.setdefault(p, _display_name(p.name))
+            continue
+        for path in _walk(p):
+            found.setdefault(path, _display_name(path.relative_to(p).as_posix()))
+    return sorted(found.items(), key=lambda item: (item[0].name, str(item[0])))
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Every entry below ``folder`` that is not a folder it can descend into; links to folders
+    are not followed (no loops), and a folder that cannot be listed is itself returned."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        yield folder
+        return
+    for entry in entries:
+        if entry.name.startswith(".") or _FOLDER_NOTES.match(entry.name):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path))
         else:
-            found.append(p)
-    return sorted(set(found), key=lambda f: (f.name, str(f)))
+            yield Path(entry.path)
+
+
+def _display_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (a name written on a GBK system) as ``\\xd5``.
+
+    >>> _display_name(os.fsdecode(b"a\\xd5\\xfd.txt"))
+    'a\\\\xd5\\\\xfd.txt'
+    """
+    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
+
+
+def _not_readable(path: Path) -> str | None:
+    """Why ``path`` is not a file ingest reads (``None`` when it is a regular file)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return f"a broken link (to {os.readlink(path)}, which does not exist)" if path.is_symlink() else "no such file"
+    except OSError as exc:
+        return f"cannot open the file: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        try:
+            os.scandir(path).close()
+        except OSError as exc:
+            return f"cannot list the folder: {exc.strerror or exc}"
+        return "a link to a folder, not followed (name the folder itself to read it)"
+    kind = "a pipe" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket or other special file"
+    return f"not a regular file ({kind}): only files are read"
 
 
 def _default_unit(units: Iterable[str | None]) -> str:
@@ -186,34 +240,41 @@ def max_file_bytes() -> int:
     return int(float(os.environ.get("BUDGETLIB_MAX_FILE_MB", "64")) * 1024 * 1024)
 
 
-def process_path(path: Path, settings: ReadSettings | None = None) -> DocumentResult | IngestError:
-    """Read one file; every failure becomes an :class:`IngestError` naming the problem."""
+def process_path(path: Path, settings: ReadSettings | None = None, name: str | None = None) -> DocumentResult | IngestError:
+    """Read one file (its ``source_file`` is ``name``, by default its file name); every failure
+    becomes an :class:`IngestError` naming the problem. Only regular files are read, and no
+    more than :func:`max_file_bytes` of them."""
+    problem = _not_readable(path)
+    if problem:
+        return IngestError("read", problem)
+    limit = max_file_bytes()
     try:
-        size = path.stat().st_size
-        if size > max_file_bytes():
-            return IngestError("read", f"the file is {size / 1024 / 1024:.0f} MB, more than the {max_file_bytes() // 1024 // 1024} MB "
-                                       "a disclosure can be (set BUDGETLIB_MAX_FILE_MB to read it anyway)")
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read(limit + 1)
     except OSError as exc:
         return IngestError("read", f"cannot open the file: {exc.strerror or exc}")
+    if len(data) > limit:
+        size = max(path.stat().st_size, len(data))
+        return IngestError("read", f"the file is {size / 1024 / 1024:.0f} MB, more than the {limit // 1024 // 1024} MB "
+                                   "a disclosure can be (set BUDGETLIB_MAX_FILE_MB to read it anyway)")
     try:
-        return process_bytes(data, path.name, settings)
+        return process_bytes(data, name or _display_name(path.name), settings)
     except IngestError as exc:
         return exc
     except Exception as exc:  # one bad document never stops a batch
         return IngestError("parse", f"unexpected {type(exc).__name__}: {exc}")
 
 
-def read_chunk(files: Sequence[Path], settings: ReadSettings | None = None) -> dict[str, pl.DataFrame]:
-    """Read a chunk of files → its validated, audited frames: the per-document tables,
+def read_chunk(files: Sequence[tuple[Path, str]], settings: ReadSettings | None = None) -> dict[str, pl.DataFrame]:
+    """Read a chunk of ``(path, source_file)`` → its validated, audited frames: the per-document tables,
     ``errors`` and ``findings``. Pure per chunk, so it runs wherever the engine puts it, and
     only compact frames travel back (never a dict per figure)."""
     names = (*_PER_DOCUMENT, "errors")
     rows: dict[str, list[dict[str, object]]] = {name: [] for name in names}
-    for path in files:
-        result = process_path(path, settings)
+    for path, name in files:
+        result = process_path(path, settings, name)
         if isinstance(result, IngestError):
-            rows["errors"].append({"source_file": path.name, "stage": result.stage, "message": result.message})
+            rows["errors"].append({"source_file": name, "stage": result.stage, "message": result.message})
         else:
             rows["documents"].append(result.document)
             rows["tables"].extend(result.tables)
@@ -230,7 +291,7 @@ def _chunks(paths: Iterable[Path | str], settings: ReadSettings | None, engine: 
             scheduler: str | None) -> Iterator[dict[str, pl.DataFrame]]:
     """The batch as :func:`read_chunk` frames, ``CHUNK_DOCUMENTS`` files at a time, in order:
     memory holds a chunk's rows, never a dict per figure of the whole batch."""
-    files = discover(paths)
+    files = discover_named(paths)
     chunks = [files[i:i + CHUNK_DOCUMENTS] for i in range(0, len(files), CHUNK_DOCUMENTS)]
     work = functools.partial(read_chunk, settings=settings)
     for _, frames in engines.run(chunks, work, engine=engine, scheduler=scheduler):
