@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from budgetlib.numbers import parse_amount, parse_code, to_wan
+from budgetlib.numbers import MONEY_UNITS, parse_amount, parse_code, to_wan
 
 amounts = st.decimals(min_value=0, max_value=10**9, places=4, allow_nan=False, allow_infinity=False)
 
@@ -77,3 +77,7 @@ def test_code_hierarchy() -> None:
 def test_not_codes() -> None:
     for text in ("", "2089", "12", "合计", "2101.5", "910", "21012x"):
         assert parse_code(text) is None
+
+
+def test_every_money_unit_converts_to_wan() -> None:
+    assert {unit: to_wan(1.0, unit) for unit in MONEY_UNITS} == {"元": 0.0001, "千元": 0.1, "万元": 1.0, "百万元": 100.0, "亿元": 10000.0}

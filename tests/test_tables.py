@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from budgetlib.pipeline import process_bytes
 from budgetlib.read import load_lines, to_lines, to_rows
-from budgetlib.tables import find_tables, line_items, match_title, table_specs
+from budgetlib.tables import detect_unit, find_tables, line_items, match_title, table_specs
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 
@@ -145,3 +146,20 @@ def test_golden_xixiang_tables_in_yuan() -> None:
     basic_total = [i for i in items if i.table_id == "gpb_basic_func" and i.row_key == "合计" and i.measure == "total"]
     assert basic_total and basic_total[0].value_wan == pytest.approx(228.8819)
     assert basic_total[0].unit == "元"
+
+
+@pytest.mark.parametrize(("line", "unit"), [
+    ("单位：人民币元", "元"), ("单位：人民币万元", "万元"), ("金额单位：百万元", "百万元"), ("单位：圆", "元"),
+    ("(人民币万元)", "万元"), ("单位:千元", "千元"), ("单位：亿元", "亿元"),
+])
+def test_money_units_as_written(line: str, unit: str) -> None:
+    """A unit read wrongly scales every figure of its table (元 taken for 万元 is 10,000× too large)."""
+    assert detect_unit(line) == unit
+
+
+def test_a_table_in_renminbi_yuan_is_converted(tmp_path: Path) -> None:
+    text = ("某县医疗保障局2024年部门预算\n部门预算支出总表\n单位：人民币元\n科目编码\t科目名称\t合计\n\t合计\t1234500\n"
+            "部门预算财政拨款“三公”经费支出表\n单位：百万元\n序号\t项目\t合计\n1\t合计\t0.0806\n")
+    result = process_bytes(text.encode(), "t.txt")
+    values = {(i["table_id"], i["unit"]): i["value_wan"] for i in result.line_items}
+    assert values[("expenditure", "元")] == pytest.approx(123.45) and values[("three_public", "百万元")] == pytest.approx(8.06)

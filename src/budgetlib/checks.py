@@ -24,6 +24,7 @@ from importlib import resources
 import polars as pl
 
 from budgetlib import schemas
+from budgetlib.numbers import MONEY_UNITS
 from budgetlib.tables import table_specs
 
 __all__ = ["Finding", "RuleSpec", "rule_specs", "RULES", "audit_document", "run_checks"]
@@ -81,12 +82,9 @@ class Doc:
     indicators: Row
 
 
-_UNIT_FACTOR = {"元": 1e-4, "千元": 0.1, "万元": 1.0, "亿元": 1e4}
-
-
 def _tolerance(unit: object) -> float:
     """0.01 of the table's own unit, in 万元."""
-    return 0.01 * _UNIT_FACTOR.get(str(unit or "万元"), 1.0) + 1e-9
+    return 0.01 * MONEY_UNITS.get(str(unit or "万元"), 1.0) + 1e-9
 
 
 def _num(row: Row, key: str) -> float:

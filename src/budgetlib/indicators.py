@@ -24,12 +24,13 @@ from functools import cache
 from importlib import resources
 from typing import Protocol
 
+from budgetlib.numbers import MONEY_UNITS
 from budgetlib.tables import LineItem
 
 __all__ = ["Reading", "Rule", "rules", "collect_readings", "choose", "compute", "extend", "describe", "COUNT_INDICATORS"]
 
 COUNT_INDICATORS = frozenset({"vehicles", "insured_residents"})
-_UNIT_FACTOR = {"元": 1e-4, "千元": 0.1, "万元": 1.0, "亿元": 1e4, "人": 1.0, "万人": 1e4, "辆": 1.0, "": 1.0}
+_UNIT_FACTOR = {**MONEY_UNITS, "人": 1.0, "万人": 1e4, "辆": 1.0, "": 1.0}
 
 
 class FactLike(Protocol):

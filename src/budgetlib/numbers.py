@@ -19,7 +19,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Code", "parse_amount", "parse_code", "is_amount", "to_wan"]
+__all__ = ["Code", "MONEY_UNITS", "parse_amount", "parse_code", "is_amount", "to_wan"]
+
+#: money units a disclosure may declare, as 万元 per unit (the one place they are listed)
+MONEY_UNITS = {"元": 1e-4, "千元": 0.1, "万元": 1.0, "百万元": 100.0, "亿元": 1e4}
 
 _DASHES = {"-", "--", "—", "——", "–", "－", "－－", "/", "*", "…", "……"}
 _AMOUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
@@ -72,7 +75,7 @@ def is_amount(text: str | None) -> bool:
 
 
 def to_wan(value: float | None, unit: str) -> float | None:
-    """Convert an amount in ``unit`` (元, 万元, 亿元, 千元) to 万元.
+    """Convert an amount in ``unit`` (one of :data:`MONEY_UNITS`) to 万元.
 
     >>> to_wan(2368819.0, "元")
     236.8819
@@ -81,8 +84,7 @@ def to_wan(value: float | None, unit: str) -> float | None:
     """
     if value is None:
         return None
-    factor = {"元": 1e-4, "千元": 1e-1, "万元": 1.0, "亿元": 1e4}[unit]
-    return round(value * factor, 10)
+    return round(value * MONEY_UNITS[unit], 10)
 
 
 # ---------------------------------------------------------------------------------------

@@ -183,7 +183,7 @@ def _strip_prefixes(prefix: re.Pattern[str], text: str) -> str:
 # ---------------------------------------------------------------------------------------
 # Units
 
-_UNIT = re.compile(r"(?:金额)?单位[:：]?\s*(万元|千元|亿元|元)|\((万元|元)\)|价值\(金额单位[:：](万元|元)\)")
+_UNIT = re.compile(r"(?:金额)?单位[:：]?\s*(?:人民币)?(百万元|万元|千元|亿元|元)|\((?:人民币)?(万元|元)\)|价值\(金额单位[:：](万元|元)\)")
 
 
 def detect_unit(text: str) -> str | None:
@@ -194,9 +194,9 @@ def detect_unit(text: str) -> str | None:
     >>> detect_unit("收入") is None
     True
     """
-    if "元" not in text:  # every unit ends in 元
+    if "元" not in text and "圆" not in text:  # every unit ends in 元 (圆 in formal writing)
         return None
-    text = text.translate(_PARENS)
+    text = text.translate(_PARENS).replace("圆", "元")
     match = _UNIT.search(text.replace(" ", ""))
     if not match:
         return None
