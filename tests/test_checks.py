@@ -317,3 +317,13 @@ def test_a_rule_that_fails_on_one_document_leaves_the_rest_of_the_audit(monkeypa
     assert len(incomplete) == 1 and "code_hierarchy" in incomplete[0].message and "KeyError" in incomplete[0].message
     assert incomplete[0].severity == rule_specs()["audit_incomplete"].severity
     assert any(f.rule_id == "table_total_rows" for f in findings)  # the other rules still ran
+
+
+def test_a_figure_that_cannot_be_read_is_reported() -> None:
+    """A value cell with digits that is not a number (1'234.56, —12.3) is kept as a missing
+    value, never 0, and the audit names it so a researcher can read it by hand."""
+    findings = audit_text(HEAD + EXPENDITURE.format(**{**GOOD, "leaf": "29'11"}))
+    unread = [f for f in findings if f.rule_id == "unreadable_figure"]
+    assert len(unread) == 2 and all("29'11" in f.message for f in unread)  # the 合计 and 基本支出 columns
+    assert unread[0].table_ref == "expenditure" and unread[0].row_ref == "2101102"
+    assert unread[0].evidence and "29'11" in unread[0].evidence[0][1]

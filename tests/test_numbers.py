@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -81,3 +82,17 @@ def test_not_codes() -> None:
 
 def test_every_money_unit_converts_to_wan() -> None:
     assert {unit: to_wan(1.0, unit) for unit in MONEY_UNITS} == {"元": 0.0001, "千元": 0.1, "万元": 1.0, "百万元": 100.0, "亿元": 10000.0}
+
+
+@pytest.mark.parametrize(("cell", "value"), [
+    ("5344.", 5344.0), ("¥5344.22", 5344.22), ("￥5,344.22", 5344.22), ('"5344.22"', 5344.22), ("“5344.22”", 5344.22),
+    ("﹣12.3", -12.3), ("−12.3", -12.3), ("(12.3)", -12.3),
+])
+def test_amounts_as_spreadsheets_and_typists_write_them(cell: str, value: float) -> None:
+    assert parse_amount(cell) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("cell", ["—12.3", "1'234.56", "12.3.4", "5344.22元", "12%"])
+def test_ambiguous_cells_stay_unread(cell: str) -> None:
+    """Unread is not 0: the figure is missing, and the audit says so (``unreadable_figure``)."""
+    assert parse_amount(cell) is None

@@ -567,6 +567,24 @@ def check_empty_tables(doc: Doc) -> list[Finding]:
     return out
 
 
+#: a cell written as a figure (digits and the marks around figures: separators, signs, dashes, quotes)
+_FIGURE_LIKE = re.compile(r"^[\d\s.,'’＇·()（）+\-−﹣－—–¥￥\"“”]*\d[\d\s.,'’＇·()（）+\-−﹣－—–¥￥\"“”]*$")
+
+
+def check_unreadable_figures(doc: Doc) -> list[Finding]:
+    """A cell of a money table written as a figure that cannot be read (1'234.56, —12.3): its
+    value is missing (never 0), and said so. Targets and words in text columns are not figures."""
+    out = []
+    for i in doc.items:
+        spec = table_specs().get(str(i["table_id"]))
+        if i["value"] is not None or spec is None or not spec.has_figures or not _FIGURE_LIKE.match(str(i["value_original"])):
+            continue
+        out.append(Finding("unreadable_figure", str(i["table_id"]), str(i["code"] or i["row_label"]), None, None,
+                           f"{_table_name(str(i['table_id']))}“{i['row_label']}”行{i['column_header'] or ''}栏的“{i['value_original']}”"
+                           "不是可读的数字，该数缺失（未按0计）。", _ev([i])))
+    return out
+
+
 def check_explained(doc: Doc) -> list[Finding]:
     names = {str(f["fact_name"]) for f in doc.facts}
     out = []
@@ -589,6 +607,7 @@ RULES: dict[str, Callable[[Doc], list[Finding]]] = {
     "three_public_reason": check_three_public_reason,
     "required_table_missing": check_required_tables,
     "empty_table_unexplained": check_empty_tables,
+    "unreadable_figure": check_unreadable_figures,
     "not_explained": check_explained,
 }
 

@@ -25,19 +25,22 @@ __all__ = ["Code", "MONEY_UNITS", "parse_amount", "parse_code", "is_amount", "to
 MONEY_UNITS = {"元": 1e-4, "千元": 0.1, "万元": 1.0, "百万元": 100.0, "亿元": 1e4}
 
 _DASHES = {"-", "--", "—", "——", "–", "－", "－－", "/", "*", "…", "……"}
-_AMOUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_AMOUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?$")
 _SPLIT_DIGITS = re.compile(r"(?<=[\d.,])\s+(?=[\d.,])")
 _PAREN_NEGATIVE = re.compile(r"^\((.+)\)$")
 
 
-_WIDE = {0x3000: 0x20, 0xA0: 0x20, 0xFF0C: ord(","), 0xFF0E: ord("."), **{cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF1A)}}
+_WIDE = {0x3000: 0x20, 0xA0: 0x20, 0xFF0C: ord(","), 0xFF0E: ord("."), **{cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF1A)},
+         0x2212: ord("-"), 0xFE63: ord("-"), 0xFF0D: ord("-")}  # minus signs: −, ﹣, －
+#: what may wrap a figure in a cell: a currency sign before it, quotes around it (text exported from a spreadsheet)
+_WRAPPING = "¥￥\"'“”‘’"
 #: pure functions of one cell's text are memoised: a batch repeats the same cells (0.00, codes,
 #: figures carried from table to table) many times. Bounded, so memory stays bounded.
 CACHE_SIZE = 1 << 16
 
 
 def _clean(text: str) -> str:
-    text = text.strip().translate(_WIDE)
+    text = text.strip().translate(_WIDE).strip(_WRAPPING)
     return _SPLIT_DIGITS.sub("", text)
 
 
