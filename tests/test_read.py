@@ -71,3 +71,15 @@ def test_load_lines_reports_encoding() -> None:
     lines, enc = load_lines("收入\n".encode("gbk"))
     assert lines == [Line(1, "收入")]
     assert enc == "gb18030"
+
+
+def test_only_line_ends_end_a_line() -> None:
+    """Line numbers are the file's own (what an editor shows): a page break (form feed, as
+    pdftotext writes it) or a line break inside a spreadsheet cell (\\v, U+2028) does not
+    start a new line."""
+    text = "标题\n\f部门预算支出总表\r\n一、一般公共预算\v拨款收入\t5344.22\n二、事业收入\u2028合计\t1.00\n"
+    lines = to_lines(text)
+    assert [ln.no for ln in lines] == [1, 2, 3, 4]
+    assert lines[1].text == "部门预算支出总表"
+    assert lines[2].text == "一、一般公共预算 拨款收入\t5344.22"
+    assert lines[3].text == "二、事业收入 合计\t1.00"

@@ -207,9 +207,24 @@ def normalize_line(text: str) -> str:
     return text.rstrip(" \f\v")
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+#: breaks that are not line ends: a page break (form feed) is dropped; a line break inside a
+#: cell (vertical tab, the separators U+001C–U+001E, U+0085, U+2028, U+2029) becomes a space
+_INNER_BREAKS = {0x0C: None, **{cp: " " for cp in (0x0B, 0x1C, 0x1D, 0x1E, 0x85, 0x2028, 0x2029)}}
+_INNER_BREAK_CHARS = "\f\v\x1c\x1d\x1e\x85\u2028\u2029"
+
+
 def to_lines(text: str) -> list[Line]:
-    """Split decoded text into numbered, normalised lines (CR, CRLF and LF all end a line)."""
-    return [Line(i, normalize_line(raw)) for i, raw in enumerate(text.splitlines(), start=1)]
+    """Split decoded text into numbered, normalised lines: CR, CRLF and LF end a line, and
+    nothing else does, so line numbers are the file's own (what an editor shows)."""
+    raw_lines = _LINE_END.split(text)
+    if raw_lines and not raw_lines[-1]:
+        raw_lines.pop()  # the end of the last line, not an empty line after it
+    return [Line(i, normalize_line(_inner_breaks(raw))) for i, raw in enumerate(raw_lines, start=1)]
+
+
+def _inner_breaks(raw: str) -> str:
+    return raw.translate(_INNER_BREAKS) if any(ch in raw for ch in _INNER_BREAK_CHARS) else raw
 
 
 def cells_to_line(cells: Sequence[str]) -> str:
