@@ -149,7 +149,7 @@ def test_an_interrupted_ingest_leaves_the_published_files_as_they_were(monkeypat
     def audit_then_fail(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
         calls.append(1)
         if len(calls) == 3:  # two chunks written as parts, the third interrupted
-            assert len(list(out.glob(".ingest-parts-*/*.parquet"))) > 0
+            assert len(list(out.glob(".staging-*/parts/*.parquet"))) > 0
             raise KeyboardInterrupt
         return audit(frames)
 
@@ -157,3 +157,23 @@ def test_an_interrupted_ingest_leaves_the_published_files_as_they_were(monkeypat
     with pytest.raises(KeyboardInterrupt):
         pipeline.ingest_to_folder([RAW], out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no half outputs, no parts left
+
+
+def test_outputs_are_replaced_as_a_set(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A write that fails part-way (a full disk) leaves every published file as it was: the
+    new set is written beside the old one and swapped in only when all of it is written."""
+    import budgetlib.pipeline as pipeline
+
+    out = tmp_path / "out"
+    pipeline.ingest_to_folder([RAW / text_samples()[0]], out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pl.LazyFrame, "sink_csv", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        pipeline.ingest_to_folder([RAW], out)
+    with pytest.raises(OSError, match="No space left"):
+        pipeline.write_outputs(ingest([RAW]), out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

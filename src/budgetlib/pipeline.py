@@ -3,7 +3,7 @@
 Takes paths (files and/or folders) and gives the published tables — ``documents``,
 ``tables``, ``line_items``, ``facts``, ``indicators``, ``indicator_sources``, ``findings`` (the audit, :mod:`budgetlib.checks`) and ``errors`` —
 as polars frames validated by :mod:`budgetlib.schemas`, and writes them (Parquet, plus
-``indicators.csv`` and ``errors.csv``) atomically.
+``indicators.csv`` and ``errors.csv``) as a set: all replace the published files together, or none does.
 
 Data flows one way: bytes → :mod:`documents` (text, PDF, scanned PDF by OCR, DOCX, XLSX, HTML;
 each line keeps its location) → :mod:`tables` / :mod:`narrative` / :mod:`metadata` →
@@ -18,6 +18,7 @@ runs) writes each chunk to disk at once, so its memory does not grow with the ba
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -317,35 +318,39 @@ def ingest(paths: Iterable[Path | str], settings: ReadSettings | None = None, *,
     return Outputs({name: frames[name] for name in OUTPUT_TABLES})
 
 
-def _atomic_write(path: Path, write: object) -> None:
-    """Write through a temporary file in the same folder, then rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
+@contextlib.contextmanager
+def _staged(out_dir: Path) -> Iterator[Path]:
+    """A hidden folder inside ``out_dir`` to write a set of outputs into. When the block ends
+    normally, its files replace the published ones (a rename each, after every one is fully
+    written); when it fails, they are removed and the published files stay as they were."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
     try:
-        write(Path(tmp))  # type: ignore[operator]
-        os.replace(tmp, path)
+        yield stage
+        for path in sorted(stage.iterdir()):
+            os.replace(path, out_dir / path.name)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        shutil.rmtree(stage, ignore_errors=True)
 
 
-def _write_table(out_dir: Path, name: str, frame: pl.DataFrame | pl.LazyFrame) -> list[Path]:
-    """``name``.parquet (and ``name``.csv for the tables researchers open in a spreadsheet),
-    each written atomically; a lazy frame is streamed to disk, never collected whole."""
+def _write_table(stage: Path, name: str, frame: pl.DataFrame | pl.LazyFrame) -> list[str]:
+    """``name``.parquet (and ``name``.csv for the tables researchers open in a spreadsheet)
+    into ``stage``; a lazy frame is streamed to disk, never collected whole. Gives the names."""
     lazy = frame.lazy()
-    written = [out_dir / f"{name}.parquet"]
-    # no statistics in Parquet: no writer-dependent bytes in data files
-    _atomic_write(written[0], functools.partial(lazy.sink_parquet, statistics=False))
+    names = [f"{name}.parquet"]
+    lazy.sink_parquet(stage / names[0], statistics=False)  # no statistics: no writer-dependent bytes in data files
     if name in _CSV_TABLES:
-        written.append(out_dir / f"{name}.csv")
-        _atomic_write(written[1], lazy.sink_csv)
-    return written
+        names.append(f"{name}.csv")
+        lazy.sink_csv(stage / names[1])
+    return names
 
 
 def write_outputs(outputs: Outputs, out_dir: Path) -> list[Path]:
-    """Write every table as Parquet, plus indicators.csv, findings.csv and errors.csv."""
-    return [path for name, frame in outputs.frames.items() for path in _write_table(out_dir, name, frame)]
+    """Write every table as Parquet, plus indicators.csv, findings.csv and errors.csv; they
+    replace the published files together, or (on failure) not at all."""
+    with _staged(out_dir) as stage:
+        names = [n for name, frame in outputs.frames.items() for n in _write_table(stage, name, frame)]
+    return [out_dir / n for n in names]
 
 
 def ingest_to_folder(paths: Iterable[Path | str], out_dir: Path, settings: ReadSettings | None = None, *,
@@ -356,30 +361,26 @@ def ingest_to_folder(paths: Iterable[Path | str], out_dir: Path, settings: ReadS
     folder inside ``out_dir`` as soon as it is read and audited; at the end the parts are
     streamed into the published files (same tables, same rows, same order as
     :func:`write_outputs`) and removed. Only the panel, one row per document, is built in
-    memory. An interrupted run leaves the published files as they were.
+    memory. The published files are replaced together when all are written: an interrupted
+    run leaves them as they were.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".ingest-parts-", dir=out_dir))
-    try:
+    with _staged(out_dir) as stage:
+        parts_dir = stage / "parts"
+        parts_dir.mkdir()
         parts: dict[str, list[Path]] = {name: [] for name in _CHUNKED}
         for i, chunk in enumerate(_chunks(paths, settings, engine, scheduler)):
             for name in _CHUNKED:
                 if chunk[name].height:
-                    parts[name].append(work / f"{name}.{i:06d}.parquet")
+                    parts[name].append(parts_dir / f"{name}.{i:06d}.parquet")
                     chunk[name].write_parquet(parts[name][-1], statistics=False)
-        written = []
+        names = []
         for name in _CHUNKED:
-            if parts[name]:
-                merged = pl.scan_parquet(parts[name], schema=schemas.empty_frame(name).schema)
-                written += _write_table(out_dir, name, merged)
-            else:
-                written += _write_table(out_dir, name, schemas.empty_frame(name))
-        indicators = pl.read_parquet(out_dir / "indicators.parquet")
-        panel, duplicates = build_panel(schemas.validate("indicators", indicators))
-        written += _write_table(out_dir, "panel", panel) + _write_table(out_dir, "panel_duplicates", duplicates)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return written
+            merged = pl.scan_parquet(parts[name], schema=schemas.empty_frame(name).schema) if parts[name] else schemas.empty_frame(name)
+            names += _write_table(stage, name, merged)
+        panel, duplicates = build_panel(schemas.validate("indicators", pl.read_parquet(stage / "indicators.parquet")))
+        names += _write_table(stage, "panel", panel) + _write_table(stage, "panel_duplicates", duplicates)
+        shutil.rmtree(parts_dir)
+    return [out_dir / n for n in names]
 
 
 def audit_folder(folder: Path) -> pl.DataFrame:
@@ -391,7 +392,8 @@ def audit_folder(folder: Path) -> pl.DataFrame:
             raise FileNotFoundError(f"{path}: not found — run `budgetlib ingest … --out {folder}` first")
         frames[name] = schemas.validate(name, pl.read_parquet(path))
     findings = run_checks(frames)
-    _write_table(folder, "findings", findings)
+    with _staged(folder) as stage:
+        _write_table(stage, "findings", findings)
     return findings
 
 
@@ -407,5 +409,7 @@ def panel_from_folders(folders: Iterable[Path]) -> tuple[pl.DataFrame, pl.DataFr
 
 
 def write_panel(panel: pl.DataFrame, duplicates: pl.DataFrame, out_dir: Path) -> list[Path]:
-    """Write panel.parquet and panel_duplicates.parquet atomically."""
-    return _write_table(out_dir, "panel", panel) + _write_table(out_dir, "panel_duplicates", duplicates)
+    """Write panel.parquet and panel_duplicates.parquet, together or (on failure) not at all."""
+    with _staged(out_dir) as stage:
+        names = _write_table(stage, "panel", panel) + _write_table(stage, "panel_duplicates", duplicates)
+    return [out_dir / n for n in names]
