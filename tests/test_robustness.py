@@ -185,3 +185,15 @@ def test_document_text_is_not_terminal_markup(tmp_path: Path) -> None:
     assert "bad[red]name.txt: read: the file is empty" in result.output  # printed as it is, not as a colour
     documents = pl.read_parquet(tmp_path / "out" / "documents.parquet")
     assert documents["unit_name"].to_list() == ["元氏县[/]医疗[bold]保障局"]
+
+
+def test_a_table_thousands_of_columns_wide_is_refused_quickly(tmp_path: Path) -> None:
+    """No disclosure table has hundreds of columns; reading one would cost time that grows with
+    the square of its width (minutes here), so it is refused with a clear error."""
+    wide = "\t".join(["项目"] + [f"列{i}" for i in range(5000)])
+    rows = "\n".join("\t".join([f"行{r}"] + ["1.00"] * 5000) for r in range(50))
+    path = tmp_path / "wide.txt"
+    path.write_text(f"某县医疗保障局2024年部门预算\n部门预算支出总表\n单位：万元\n{wide}\n{rows}\n", encoding="utf-8")
+    result = process_path(path)
+    assert isinstance(result, Exception) and result.stage == "parse"
+    assert "5001 columns" in result.message and "unexpected" not in result.message

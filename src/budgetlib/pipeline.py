@@ -41,7 +41,7 @@ from budgetlib.metadata import extract_metadata, is_disclosure
 from budgetlib.narrative import extract_facts
 from budgetlib.panel import build_panel
 from budgetlib.read import DecodeError, Line, to_rows
-from budgetlib.tables import find_tables, line_items
+from budgetlib.tables import Table, find_tables, line_items
 
 __all__ = ["IngestError", "DocumentResult", "Outputs", "discover", "discover_named", "process_bytes", "ingest", "ingest_to_folder", "read_chunk", "write_outputs", "audit_folder", "process_path", "max_file_bytes"]
 
@@ -49,6 +49,8 @@ OUTPUT_TABLES = ("documents", "tables", "line_items", "facts", "indicators", "in
                  "panel", "panel_duplicates", "errors")
 #: documents read before their rows are packed into frames (bounds the memory of a batch)
 CHUNK_DOCUMENTS = 100
+#: the widest table read (disclosure tables have a few dozen columns; see _refuse_wide_tables)
+MAX_TABLE_COLUMNS = 300
 _PER_DOCUMENT = ("documents", "tables", "line_items", "facts", "indicators", "indicator_sources")
 #: the tables read chunk by chunk (the panel is built from the whole batch's indicators)
 _CHUNKED = (*_PER_DOCUMENT, "errors", "findings")
@@ -181,6 +183,7 @@ def process_bytes(data: bytes, source_file: str, settings: ReadSettings | None =
     lines = doc.lines
     rows = to_rows(lines)
     found = find_tables(rows)
+    _refuse_wide_tables(found)
     if not found and not is_disclosure(lines):
         how = " (read by OCR: the PDF has no text layer)" if doc.ocr_lines else ""
         raise IngestError("recognise", f"not a budget or final-accounts disclosure{how}: no standard table and no disclosure title found")
@@ -223,6 +226,16 @@ def process_bytes(data: bytes, source_file: str, settings: ReadSettings | None =
         "n_tables": len(found), "n_line_items": len(all_items), "n_facts": len(facts),
     }
     return result
+
+
+def _refuse_wide_tables(found: Iterable[Table]) -> None:
+    """A table wider than :data:`MAX_TABLE_COLUMNS` is no disclosure table (they have a few
+    dozen columns at most), and reading it costs time that grows with the square of its width."""
+    for table in found:
+        width = max((len(r.cells) for r in table.rows), default=0)
+        if width > MAX_TABLE_COLUMNS:
+            raise IngestError("parse", f"the table “{table.title}” (line {table.title_line}) has {width} columns, more than the "
+                                       f"{MAX_TABLE_COLUMNS} a disclosure table can have: the document is not read")
 
 
 def _source(doc: LoadedDocument, line_no: int) -> dict[str, object]:
