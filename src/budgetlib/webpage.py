@@ -7,6 +7,26 @@ order: each block of text (paragraph, heading, list item, ``<br>``-separated lin
 columns keeps its text in its first column). Scripts, styles and other non-content elements
 are skipped. The page's ``<title>`` comes first. The bytes are decoded like a text file
 (:func:`budgetlib.read.decode`: UTF-8, UTF-16, GB18030).
+
+Pages saved from real sites are often not well-formed; they are read the way a browser reads
+them (the HTML5 parsing rules), so no figure is lost:
+
+* end tags that HTML5 lets an author leave out are implied: a new ``<td>``/``<th>`` closes the
+  open cell; a new ``<tr>``, ``<thead>``, ``<tbody>``, ``<tfoot>`` or ``<caption>`` closes the
+  open cell and row; ``</tr>`` closes the open cell; ``</table>`` closes all three; the end of
+  the page closes everything still open (so ``<tr><td>a<td>b`` is a row of two cells);
+* a ``<table>`` that starts directly inside another table, not inside one of its cells, closes
+  that table first (so a lost ``</table>`` does not swallow the tables after it);
+* text and paragraphs that stand inside a table but outside its cells (browsers move them
+  before the table) are read as blocks, in page order;
+* a ``colspan`` above :data:`MAX_COLSPAN` counts as :data:`MAX_COLSPAN` (as in browsers);
+* a ``<script>``, ``<style>`` or other skipped element that is never closed hides everything
+  after it — in a browser too. We cannot tell whether that text is code or the document, so
+  when it holds page content (paragraphs, tables, line breaks) :func:`read_html` raises
+  :class:`UnreadablePage` naming the line, rather than return a page with its figures gone.
+
+HTML without ``<html>``/``<!DOCTYPE>`` (a fragment copied out of a page) is recognised by
+:func:`looks_like_html`.
 """
 
 from __future__ import annotations
@@ -15,16 +35,28 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from budgetlib.read import SourceLine, cells_to_line, decode
+from budgetlib.read import DecodeError, SourceLine, cells_to_line, decode
 
-__all__ = ["read_html"]
+__all__ = ["MAX_COLSPAN", "UnreadablePage", "looks_like_html", "read_html"]
+
+MAX_COLSPAN = 1_000
+"""The most columns one cell may span. Real budget tables are a few dozen columns wide; a
+larger ``colspan`` (a damaged page, or ``colspan="2000000000"``) is clamped to this, as the
+HTML standard and browsers do, so that one cell cannot exhaust memory."""
 
 _BLOCK = {
     "p", "div", "section", "article", "header", "footer", "main", "aside", "nav", "h1", "h2", "h3",
     "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "center", "form",
     "hr", "address", "figure", "figcaption", "caption", "body",
 }
-_SKIP = {"script", "style", "noscript", "template", "svg", "head", "iframe", "object"}
+_SKIP = {"script", "style", "noscript", "template", "svg", "iframe", "object"}
+_SECTIONS = {"thead", "tbody", "tfoot", "colgroup", "caption"}  # start one: the open row ends
+# Start tags of page content: an unclosed skipped element that holds one of these hides content.
+_CONTENT_TAG = re.compile(r"<(?:p|div|table|tr|td|th|br|h[1-6]|li|span|font|pre|center|section|article)\b", re.IGNORECASE)
+
+
+class UnreadablePage(DecodeError):
+    """A web page whose content cannot be read as it stands (the message says why and where)."""
 
 
 @dataclass(slots=True)
@@ -35,6 +67,7 @@ class _Table:
     row: list[str] | None = None
     cell: list[str] | None = None
     span: int = 1
+    caption: bool = False
 
 
 class _Reader(HTMLParser):
@@ -43,6 +76,7 @@ class _Reader(HTMLParser):
         self.lines: list[SourceLine] = []
         self.text: list[str] = []
         self.skip = 0
+        self.skip_start: tuple[str, int, int] | None = None  # outermost open skipped element
         self.in_title = False
         self.title = ""
         self.n_block = 0
@@ -57,8 +91,79 @@ class _Reader(HTMLParser):
             self.n_block += 1
             self.lines.append(SourceLine(text, f"block {self.n_block}"))
 
+    # table structure: every close is a no-op when there is nothing open --------------
+    def _open_row(self, table: _Table) -> None:
+        if len(self.tables) == 1:
+            self._flush()  # text that stood in the table before this row comes before it
+        table.row = []
+
+    def _close_cell(self, table: _Table) -> None:
+        if table.cell is None or table.row is None:
+            return
+        cell = "".join(_squash(p) for p in "".join(table.cell).split("\n"))
+        table.row.extend([cell] + [""] * (table.span - 1))
+        table.cell = None
+        outer = self.tables[-2] if len(self.tables) > 1 else None
+        if outer is not None and outer.cell is not None and cell:
+            outer.cell.append(cell + " ")  # a table inside a cell: its text joins the cell
+
+    def _close_row(self, table: _Table) -> None:
+        self._close_cell(table)
+        if table.row is None:
+            return
+        table.rows += 1
+        if len(self.tables) == 1 and any(table.row):
+            self.lines.append(SourceLine(cells_to_line(table.row), f"table {self.n_table} row {table.rows}"))
+        table.row = None
+
+    def _close_table(self) -> None:
+        self._close_row(self.tables[-1])
+        self.tables.pop()
+
+    def _fostering(self, table: _Table) -> bool:
+        """Whether text and blocks met now stand in the top-level ``table`` outside its cells
+        (and its caption): browsers show them before the table; they are read in page order."""
+        return len(self.tables) == 1 and table.cell is None and not table.caption
+
+    def _table_start(self, table: _Table, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("td", "th"):
+            self._close_cell(table)
+            table.caption = False
+            if table.row is None:
+                self._open_row(table)
+            table.cell, table.span = [], _colspan(dict(attrs).get("colspan"))
+        elif tag == "tr":
+            self._close_row(table)
+            table.caption = False
+            self._open_row(table)
+        elif tag in _SECTIONS:
+            self._close_row(table)
+            table.caption = tag == "caption"
+        elif table.cell is not None:
+            if tag == "br":
+                table.cell.append("\n")
+        elif (tag == "br" or tag in _BLOCK) and self._fostering(table):
+            self._close_row(table)  # a paragraph left inside a table, outside its cells,
+            self._flush()  # comes after the rows before it
+
+    def _table_end(self, table: _Table, tag: str) -> None:
+        if tag in ("td", "th"):
+            self._close_cell(table)
+        elif tag in ("tr", "thead", "tbody", "tfoot"):
+            self._close_row(table)
+        elif tag == "caption":
+            table.caption = False
+        elif tag == "table":
+            self._close_table()
+        elif tag in _BLOCK and self._fostering(table):
+            self._close_row(table)
+            self._flush()
+
+    # parser callbacks -----------------------------------------------------------------
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP and tag != "head":
+        if tag in _SKIP:
+            if not self.skip:
+                self.skip_start = (tag, *self.getpos())
             self.skip += 1
             return
         if tag == "title":
@@ -67,20 +172,15 @@ class _Reader(HTMLParser):
         if self.skip:
             return
         if tag == "table":
+            if self.tables and self.tables[-1].cell is None:
+                self._close_table()  # <table> directly in a table: that table has ended
             if not self.tables:
                 self._flush()
                 self.n_table += 1
             self.tables.append(_Table())
             return
         if self.tables:
-            table = self.tables[-1]
-            if tag == "tr":
-                table.row = []
-            elif tag in ("td", "th"):
-                span = dict(attrs).get("colspan") or "1"
-                table.cell, table.span = [], int(span) if span.isdigit() else 1
-            elif tag == "br" and table.cell is not None:
-                table.cell.append("\n")
+            self._table_start(self.tables[-1], tag, attrs)
             return
         if tag == "br":
             self._flush()
@@ -88,8 +188,10 @@ class _Reader(HTMLParser):
             self._flush()
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP and tag != "head":
+        if tag in _SKIP:
             self.skip = max(0, self.skip - 1)
+            if not self.skip:
+                self.skip_start = None
             return
         if tag == "title":
             self.in_title = False
@@ -97,21 +199,7 @@ class _Reader(HTMLParser):
         if self.skip:
             return
         if self.tables:
-            table = self.tables[-1]
-            if tag in ("td", "th") and table.cell is not None and table.row is not None:
-                cell = "".join(_squash(p) for p in "".join(table.cell).split("\n"))
-                table.row.extend([cell] + [""] * (table.span - 1))
-                table.cell = None
-                outer = self.tables[-2] if len(self.tables) > 1 else None
-                if outer is not None and outer.cell is not None and cell:
-                    outer.cell.append(cell + " ")  # a table inside a cell: its text joins the cell
-            elif tag == "tr" and table.row is not None:
-                table.rows += 1
-                if len(self.tables) == 1 and any(table.row):
-                    self.lines.append(SourceLine(cells_to_line(table.row), f"table {self.n_table} row {table.rows}"))
-                table.row = None
-            elif tag == "table":
-                self.tables.pop()
+            self._table_end(self.tables[-1], tag)
             return
         if tag in _BLOCK:
             self._flush()
@@ -123,14 +211,20 @@ class _Reader(HTMLParser):
         if self.skip:
             return
         if self.tables:
-            cell = self.tables[-1].cell
-            if cell is not None:
-                cell.append(data)
+            table = self.tables[-1]
+            if table.cell is not None:
+                table.cell.append(data)
+            elif self._fostering(table):
+                if data.strip():
+                    self._close_row(table)
+                self.text.append(data)  # text inside a table but outside its cells
             return
         self.text.append(data)
 
     def close(self) -> None:
         super().close()
+        while self.tables:  # the end of the page closes every open cell, row and table
+            self._close_table()
         self._flush()
 
 
@@ -138,18 +232,85 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
 
 
+def _colspan(value: str | None) -> int:
+    """The columns a cell spans: its ``colspan`` if a plain number, at most :data:`MAX_COLSPAN`.
+
+    >>> _colspan("3"), _colspan(None), _colspan("x"), _colspan("²"), _colspan("2000000000")
+    (3, 1, 1, 1, 1000)
+    """
+    if value is None or not value.isdecimal():
+        return 1
+    return min(int(value), MAX_COLSPAN)
+
+
+def _hidden_content(text: str, line: int, column: int) -> bool:
+    """Whether ``text`` holds page content after (``line``, ``column``), 1-based line and
+    0-based column as :meth:`HTMLParser.getpos` gives them.
+
+    >>> _hidden_content("<p>a</p>\\n<script>var a;\\n<p>b</p>", 2, 0), _hidden_content("<script>x=1", 1, 0)
+    (True, False)
+    """
+    offset = 0
+    for _ in range(line - 1):
+        offset = text.index("\n", offset) + 1
+    return _CONTENT_TAG.search(text, offset + column) is not None
+
+
+def _unclosed_message(tag: str, line: int) -> str:
+    return (f"line {line}: a <{tag}> opened here is never closed, so everything after it is hidden "
+            f"inside it (a browser shows nothing after it either); the page is damaged or was saved "
+            f"incompletely: save it again, or add the missing </{tag}>")
+
+
+# An HTML page or fragment starts (after a BOM, white space and comments) with one of these.
+_HTML_START = re.compile(
+    rb"(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|style|script|link|p|div|table|thead"
+    rb"|tbody|tr|td|th|br|hr|h[1-6]|ul|ol|li|dl|center|section|article|header|form|pre|blockquote)"
+    rb"(?:\s[^<>]*)?/?>",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def looks_like_html(data: bytes) -> bool:
+    """Whether ``data`` is HTML, even a fragment without ``<html>`` or ``<!DOCTYPE>``: after a
+    byte-order mark, white space and comments it starts with an HTML structure tag
+    (``<p>``, ``<div>``, ``<table>``, ``<tr>``, ``<td>``, ``<br>``, ``<h2>`` …). Text that merely
+    contains ``<`` (``收入<支出``, ``<1>``) or inline tags (``<b>第一部分</b>``) is not HTML: read
+    as HTML its lines would run together.
+
+    >>> looks_like_html(b"<p>text</p>"), looks_like_html(b"\\n<!-- saved -->\\n<TABLE border=1><tr>")
+    (True, True)
+    >>> looks_like_html("收入<支出，注<1>".encode()), looks_like_html("<b>第一部分</b>\\t1<br>".encode())
+    (False, False)
+    """
+    head = data[:1024]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", "ignore").encode("utf-8")
+    return _HTML_START.match(head.removeprefix(b"\xef\xbb\xbf").lstrip()) is not None
+
+
 def read_html(data: bytes) -> list[SourceLine]:
     """The text of a web page as lines: title, blocks of text, table rows.
+
+    Raises:
+        UnreadablePage: a ``<script>``, ``<style>`` (or other skipped element) is never closed
+            and hides page content after it.
 
     >>> lines = read_html("<html><title>某局2024年部门预算</title><body><p>一、收支总表</p>"
     ...     "<table><tr><td>项目</td><td>金额</td></tr><tr><td>合计</td><td>5.80</td></tr></table>"
     ...     "</body></html>".encode())
     >>> [(ln.text, ln.location) for ln in lines]
     [('某局2024年部门预算', 'title'), ('一、收支总表', 'block 1'), ('项目\\t金额', 'table 1 row 1'), ('合计\\t5.80', 'table 1 row 2')]
+    >>> [ln.text for ln in read_html(b"<table><tr><td>a<td>1<tr><td>b<td>2")]
+    ['a\\t1', 'b\\t2']
     """
     text, _ = decode(data)
     reader = _Reader()
     reader.feed(text)
     reader.close()
+    if reader.skip_start is not None:
+        tag, line, column = reader.skip_start
+        if _hidden_content(text, line, column):
+            raise UnreadablePage(_unclosed_message(tag, line))
     title = _squash(reader.title)
     return ([SourceLine(title, "title")] if title else []) + reader.lines
