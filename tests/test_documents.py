@@ -103,6 +103,48 @@ def test_a_truncated_pdf_is_a_clear_error() -> None:
         load_document(data[: len(data) // 3])
 
 
+def _zip_needing_version(version: int) -> bytes:
+    """A small DOCX whose first central-directory entry asks for zip ``version`` (×10) to extract."""
+    import docx
+
+    out = io.BytesIO()
+    docx.Document().save(out)
+    data = bytearray(out.getvalue())
+    entry = data.index(b"PK\x01\x02")
+    data[entry + 6] = version  # "version needed to extract"
+    return bytes(data)
+
+
+def test_zip_version_docx_is_a_clear_read_error() -> None:
+    data = _zip_needing_version(255)  # zip 25.5: zipfile raised NotImplementedError
+    with pytest.raises(UnreadableDocument, match="the zip container is damaged or uses an unsupported zip feature"):
+        load_document(data)
+    with pytest.raises(IngestError) as info:
+        process_bytes(data, "budget.docx")
+    assert info.value.stage == "read" and "unsupported zip feature" in info.value.message
+
+
+def test_page_type_broken_pdf_is_a_read_error_naming_the_page() -> None:
+    from .test_pdf import SAMPLE, _damage_page
+
+    with pytest.raises(IngestError) as info:
+        process_bytes(_damage_page(SAMPLE.read_bytes(), 3), SAMPLE.name)
+    assert info.value.stage == "read" and info.value.message.startswith("page 3 cannot be read: the PDF is damaged")
+
+
+@pytest.mark.parametrize("fmt", ["docx", "xlsx"])
+def test_an_office_memory_bomb_is_a_read_error(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from budgetlib import office
+
+    from .test_office import TABLE, _docx, _table, _xlsx
+
+    monkeypatch.setattr(office, "MAX_CELLS", 5)
+    data = _docx(_table(2, 3)) if fmt == "docx" else _xlsx(TABLE)
+    with pytest.raises(IngestError) as info:
+        process_bytes(data, f"budget.{fmt}")
+    assert info.value.stage == "read" and "more than 5 cells" in info.value.message
+
+
 def test_text_is_read_exactly_as_before() -> None:
     for name in text_samples():
         data = (RAW / name).read_bytes()

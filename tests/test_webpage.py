@@ -129,9 +129,6 @@ def test_fragment_starts_are_html(start: str) -> None:
     assert looks_like_html(start.encode("utf-8"))
 
 
-@pytest.mark.xfail(strict=True, reason="documents.detect_format must also return 'html' when "
-                   "webpage.looks_like_html(head) is true (documents.py is not this module's to edit); "
-                   "remove this mark once it does")
 def test_html_fragment_is_read_as_a_web_page_end_to_end() -> None:
     fragment = _page().split("<body>", 1)[1].replace("</body></html>", "")
     assert detect_format(fragment.encode("utf-8")) == "html"

@@ -15,7 +15,7 @@ format          recognised by                                read by
 ``pdf-ocr``     a PDF whose pages are images (a scan)        :mod:`budgetlib.ocr`
 ``docx``        a ZIP holding ``word/document.xml``          :mod:`budgetlib.office`
 ``xlsx``        a ZIP holding ``xl/workbook.xml``            :mod:`budgetlib.office`
-``html``        ``<html``/``<!DOCTYPE html`` at the start    :mod:`budgetlib.webpage`
+``html``        an HTML tag first (``<html``, ``<p>``…)      :mod:`budgetlib.webpage`
 ``text:<enc>``  anything else that decodes as text           :mod:`budgetlib.read`
 ==============  ==========================================  =============================
 
@@ -27,12 +27,12 @@ to. Every error is a :class:`budgetlib.read.DecodeError`, so callers need catch 
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from dataclasses import dataclass, field
 
 from budgetlib.pdf import NeedsOcr, PdfError, PdfSettings, read_pdf
 from budgetlib.read import DecodeError, Line, SourceLine, decode, normalize_line, to_lines
+from budgetlib.webpage import looks_like_html
 
 __all__ = [
     "ReadSettings",
@@ -112,7 +112,6 @@ class LoadedDocument:
 # Telling formats apart
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title)\b", re.IGNORECASE | re.DOTALL)
 _IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*")
 _ARCHIVES = (b"Rar!", b"7z\xbc\xaf\x27\x1c", b"\x1f\x8b")
 
@@ -120,7 +119,7 @@ _ARCHIVES = (b"Rar!", b"7z\xbc\xaf\x27\x1c", b"\x1f\x8b")
 def detect_format(data: bytes) -> str:
     """The format of ``data`` from its content: pdf, docx, xlsx, html, text, or a short
     description of what else it is (``legacy-doc``, ``legacy-xls``, ``legacy-office``,
-    ``zip``, ``odf``, ``image``, ``archive``).
+    ``zip``, ``zip-damaged``, ``zip-unsupported``, ``odf``, ``image``, ``archive``).
 
     >>> detect_format(b"%PDF-1.7 ..."), detect_format(b"<!DOCTYPE html><html>"), detect_format("收入".encode())
     ('pdf', 'html', 'text')
@@ -132,7 +131,7 @@ def detect_format(data: bytes) -> str:
         return _zip_format(data)
     if data.startswith(_OLE2):
         return _ole_format(data)
-    if _HTML_START.match(_strip_bom(head)):
+    if looks_like_html(head):  # a page, or a fragment of one (<p>, <table> … first)
         return "html"
     if data.startswith(_IMAGES):
         return "image"
@@ -141,23 +140,17 @@ def detect_format(data: bytes) -> str:
     return "text"
 
 
-def _strip_bom(head: bytes) -> bytes:
-    for bom in (b"\xef\xbb\xbf",):
-        if head.startswith(bom):
-            return head[len(bom):]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return head.decode("utf-16").encode("utf-8", "replace")
-        except UnicodeDecodeError:
-            return head
-    return head
-
-
 def _zip_format(data: bytes) -> str:
+    """What a ZIP holds: ``docx``, ``xlsx``, ``odf``, ``zip``; ``zip-damaged`` when its directory
+    cannot be read, ``zip-unsupported`` when it needs a zip feature Python lacks (e.g. a
+    "version needed to extract" above 6.3)."""
     try:
-        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-    except (zipfile.BadZipFile, ValueError, OSError):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
         return "zip-damaged"
+    except NotImplementedError:  # zipfile: "zip file version 25.5", unknown compression …
+        return "zip-unsupported"
     if "word/document.xml" in names:
         return "docx"
     if "xl/workbook.xml" in names:
@@ -183,6 +176,7 @@ _NOT_READABLE = {
     "odf": "this is an OpenDocument file (.odt/.ods): save it as .docx or .xlsx (or export it as PDF)",
     "zip": "this is a ZIP archive, not a document: unpack it and ingest the files inside",
     "zip-damaged": "this looks like a DOCX/XLSX (ZIP) file but it is damaged or truncated: download it again",
+    "zip-unsupported": "this looks like a DOCX/XLSX (ZIP) file but the zip container is damaged or uses an unsupported zip feature: download it again, or open it in Word/Excel/WPS and save it again",
     "image": "this is an image, not a document: put the scanned pages into a PDF to have them read by OCR",
     "archive": "this is a compressed archive, not a document: unpack it and ingest the files inside",
 }

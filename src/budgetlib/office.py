@@ -14,7 +14,14 @@ kind of lines the text reader gives:
   numbers
   printed as the cell's
   number format shows them (``0.00`` → ``5.80``), merged cells in their first cell, columns
-  empty on the whole sheet left out. Formulas give their cached values.
+  empty on the whole sheet left out. Formulas give their cached values; a workbook whose
+  formulas were saved without values (written by openpyxl or pandas, never opened in a
+  spreadsheet program) is refused rather than read with its figures missing.
+
+Memory follows what the file really holds, never what it claims: only the cells stored in a
+sheet are read (not the grid up to its last cell or its ``dimension``), a merged range or a
+``w:gridSpan`` never spans beyond the content, and files beyond :data:`MAX_COLUMNS`,
+:data:`MAX_CELLS` or :data:`MAX_UNZIPPED_BYTES` are refused.
 
 Legacy ``.doc``/``.xls`` files are told apart (and refused with advice) by
 :mod:`budgetlib.documents`; a damaged file raises :class:`OfficeError`.
@@ -25,11 +32,27 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import zipfile
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
+from functools import cache
+from typing import Any
 
 from budgetlib.read import SourceLine, cells_to_line
 
-__all__ = ["OfficeError", "read_docx", "read_xlsx", "format_number"]
+__all__ = ["OfficeError", "read_docx", "read_xlsx", "format_number", "MAX_COLUMNS", "MAX_CELLS", "MAX_UNZIPPED_BYTES"]
+
+# Limits that keep memory proportional to what a file holds. A budget disclosure has tables of
+# a few dozen columns and tens of thousands of cells in all; files far beyond that are damaged
+# or hostile (a few KB of XML can claim billions of cells), and are refused with a clear error.
+
+#: columns with content in one sheet, or grid columns in one Word table
+MAX_COLUMNS = 1_000
+#: cells in the tables of a whole workbook (per sheet: rows with content × columns with content)
+#: or of a whole Word document; the later stages need about 1 KB per cell
+MAX_CELLS = 1_000_000
+#: bytes the parts of a DOCX/XLSX may unpack to (XML compresses 10-50 times: a zip bomb stops here)
+MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
 
 
 class OfficeError(ValueError):
@@ -52,12 +75,31 @@ def _clean_cell(text: str) -> str:
     return _join_wrapped(re.split(r"[\r\n\t\v]+", text))
 
 
+def _check_unzipped_size(data: bytes, what: str) -> None:
+    """Refuse a zip whose parts would unpack to more than :data:`MAX_UNZIPPED_BYTES`.
+
+    The sizes are those the zip directory declares; :mod:`zipfile` never unpacks more than
+    that, so they bound what the readers hold in memory.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            size = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError) as exc:
+        raise OfficeError(f"the {what} cannot be opened: the zip container is damaged or uses an unsupported zip feature") from exc
+    if size > MAX_UNZIPPED_BYTES:
+        raise OfficeError(
+            f"the {what} unpacks to more than {MAX_UNZIPPED_BYTES // 1024 // 1024:,} MB "
+            f"({size / 1024 / 1024:,.0f} MB): it is damaged or not a disclosure"
+        )
+
+
 # ---------------------------------------------------------------------------------------
 # DOCX
 
 
 def read_docx(data: bytes) -> list[SourceLine]:
     """Paragraphs and table rows of a Word document, in document order."""
+    _check_unzipped_size(data, "Word document")
     try:
         import docx
         from docx.table import Table
@@ -67,7 +109,7 @@ def read_docx(data: bytes) -> list[SourceLine]:
     except Exception as exc:  # python-docx raises KeyError, BadZipFile, ValueError …
         raise OfficeError(f"the Word document cannot be opened ({type(exc).__name__}): it may be damaged or protected") from exc
     lines: list[SourceLine] = []
-    n_paragraph = n_table = 0
+    n_paragraph = n_table = n_cells = 0
     body = document.element.body
     for child in body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
@@ -78,23 +120,70 @@ def read_docx(data: bytes) -> list[SourceLine]:
                 lines.append(SourceLine(text, f"paragraph {n_paragraph}"))
         elif tag == "tbl":
             n_table += 1
-            for n_row, cells in enumerate(_docx_rows(Table(child, document)), start=1):
+            table = Table(child, document)
+            for n_row, cells in enumerate(_docx_rows(child, table, f"table {n_table}"), start=1):
+                n_cells += len(cells)
+                if n_cells > MAX_CELLS:
+                    raise OfficeError(
+                        f"the document's tables have more than {MAX_CELLS:,} cells (passed in table {n_table}): "
+                        "it is damaged or not a disclosure"
+                    )
                 if any(cells):
                     lines.append(SourceLine(cells_to_line(cells), f"table {n_table} row {n_row}"))
     return lines
 
 
-def _docx_rows(table: object) -> Iterator[list[str]]:
-    """Each row's cell texts; a merged cell's text only where the merge starts."""
-    above: list[object] = []
-    for row in table.rows:  # type: ignore[attr-defined]
-        cells = list(row.cells)
-        texts = []
-        for i, cell in enumerate(cells):
-            repeated_left = i > 0 and cells[i - 1]._tc is cell._tc
-            repeated_above = i < len(above) and above[i] is cell._tc
-            texts.append("" if repeated_left or repeated_above else _join_wrapped([p.text for p in cell.paragraphs]))
-        above = [c._tc for c in cells]
+def _docx_width(tbl: Any) -> int:
+    """A Word table's real width: its grid columns, or its most cells in one row if more."""
+    grid = len(tbl.xpath("./w:tblGrid/w:gridCol"))
+    return max([grid, *(len(tr.tc_lst) for tr in tbl.tr_lst)])
+
+
+def _grid_span(tc: Any, room: int) -> int:
+    """Grid columns a cell covers (``w:gridSpan``), at least 1 and no more than ``room``, the
+    columns left in the table after it (a span of 100,000,000 is a damaged file, not a table)."""
+    try:
+        span = int(tc.grid_span)
+    except (TypeError, ValueError):  # w:gridSpan="abc"
+        span = 1
+    return max(1, min(span, room))
+
+
+def _docx_rows(tbl: Any, parent: Any, name: str) -> Iterator[list[str]]:
+    """Each row's cell texts, one per grid column; a merged cell's text only where it starts.
+
+    Read from the XML rather than python-docx's ``row.cells``, which expands ``w:gridSpan``
+    without a limit and follows a vertical merge by recursion (one level per row). A cell that
+    continues a merge from the row above (``w:vMerge``) stands for the cell it continues; one
+    with nothing above it is read as an ordinary cell.
+    """
+    from docx.text.paragraph import Paragraph
+
+    width = _docx_width(tbl)
+    if width > MAX_COLUMNS:
+        raise OfficeError(f"{name} has {width:,} columns, more than the {MAX_COLUMNS:,} a table can have: the document is damaged")
+    above: list[object] = []  # the cell (w:tc) each grid column of the row above belongs to
+    for tr in tbl.tr_lst:
+        owners: list[object] = []
+        texts: list[str] = []
+        for tc in tr.tc_lst:
+            offset = len(owners)
+            if tc.vMerge == "continue" and offset < len(above):
+                owner = above[offset]
+                span = 1
+                while offset + span < len(above) and above[offset + span] is owner:
+                    span += 1
+                text = ""
+            else:
+                owner = tc
+                span = _grid_span(tc, width - offset)
+                text = _join_wrapped([Paragraph(p, parent).text for p in tc.p_lst])
+            for i in range(offset, offset + span):
+                repeated_left = bool(owners) and owners[-1] is owner
+                repeated_above = i < len(above) and above[i] is owner
+                owners.append(owner)
+                texts.append("" if repeated_left or repeated_above else text)
+        above = owners
         yield texts
 
 
@@ -136,34 +225,176 @@ def _xlsx_cell(value: object, number_format: str) -> str:
 
 
 def read_xlsx(data: bytes) -> list[SourceLine]:
-    """Every sheet of a workbook: its name, then its rows as tab-separated lines."""
+    """Every sheet of a workbook: its name, then its rows as tab-separated lines.
+
+    Raises :class:`OfficeError` for a damaged workbook, one beyond :data:`MAX_COLUMNS` or
+    :data:`MAX_CELLS`, and one whose formulas were saved without their values.
+    """
+    _check_unzipped_size(data, "Excel workbook")
     try:
         import openpyxl
 
-        book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        # read-only: sheets are streamed and merged ranges are not expanded into cells
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises InvalidFileException, KeyError, BadZipFile …
         raise OfficeError(f"the Excel workbook cannot be opened ({type(exc).__name__}): it may be damaged or protected") from exc
     lines: list[SourceLine] = []
-    for sheet in book.worksheets:
-        rows = [
-            (row[0].row, [_xlsx_cell(c.value, c.number_format) for c in row])
-            for row in sheet.iter_rows()
-            if row
-        ]
-        width = max((len(cells) for _, cells in rows), default=0)
-        used = [i for i in range(width) if any(i < len(cells) and cells[i] for _, cells in rows)]
-        lines.append(SourceLine(sheet.title, f"sheet {sheet.title}"))
-        table: list[tuple[int, list[str]]] = []
-        for number, cells in rows:
-            kept = [cells[i] if i < len(cells) else "" for i in used]
-            while kept and not kept[-1]:
-                kept.pop()
-            if kept:
-                table.append((number, kept))
-        for k, (number, kept) in enumerate(table):
-            # a text alone in its row is a title or a sentence (a line of text), unless a table
-            # row follows: then it heads or divides that table (一、政府采购情况)
-            inside = k < len(table) - 1 and len(table[k + 1][1]) > 1
-            cells = kept + [""] if len(kept) == 1 and inside else kept
-            lines.append(SourceLine(cells_to_line(cells), f"sheet {sheet.title} row {number}"))
+    n_cells = n_unsaved = 0
+    first_unsaved = ""
+    try:
+        for sheet in book.worksheets:
+            rows, unsaved = _sheet_cells(sheet, n_cells)
+            n_cells += _grid_size(rows)
+            if n_cells > MAX_CELLS:
+                raise OfficeError(_too_many_cells(sheet.title))
+            if unsaved and not n_unsaved:
+                first_unsaved = f"sheet {sheet.title} cell {unsaved[0]}"
+            n_unsaved += len(unsaved)
+            lines.append(SourceLine(sheet.title, f"sheet {sheet.title}"))
+            lines.extend(_sheet_lines(rows, sheet.title))
+    finally:
+        book.close()
+    if n_unsaved:
+        raise OfficeError(
+            f"the workbook's formulas have no saved values ({n_unsaved:,} cells, first at {first_unsaved}): "
+            "it was written by a program that does not calculate formulas (such as openpyxl or pandas), "
+            "so its figures would be missing; open it in Excel, WPS or LibreOffice and save it, then read it again"
+        )
+    return lines
+
+
+def _too_many_cells(title: str) -> str:
+    return f"the workbook has more than {MAX_CELLS:,} cells with content (passed on sheet {title}): it is damaged or not a disclosure"
+
+
+def _no_saved_value(cell_type: str, saved: str | None) -> bool:
+    """A formula cell saved without its result: no ``<v>``, or an empty one where the result
+    is not text (Excel saves a formula giving empty text as ``t="str"`` and ``<v></v>``).
+
+    >>> _no_saved_value("n", None), _no_saved_value("n", ""), _no_saved_value("str", ""), _no_saved_value("n", "3")
+    (True, True, False, False)
+    """
+    return saved is None or (not saved and cell_type != "str")
+
+
+@cache
+def _sheet_parser() -> type:
+    """openpyxl's sheet parser (it streams the sheet one row at a time), also listing the
+    formula cells saved without a value, which openpyxl reads as empty."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.unsaved: list[str] = []
+
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell: dict[str, Any] = super().parse_cell(element)
+            if element.find(FORMULA_TAG) is not None and _no_saved_value(element.get("t", "n"), element.findtext(VALUE_TAG)):
+                self.unsaved.append(f"{get_column_letter(cell['column'])}{cell['row']}")
+            return cell
+
+    return Parser
+
+
+def _parsed_rows(parser: Any, title: str) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """The rows ``parser`` reads, its failures (a damaged sheet) as :class:`OfficeError`."""
+    rows = parser.parse()
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:  # lxml, openpyxl and int() raise many kinds for damaged XML
+            raise OfficeError(f"sheet {title} of the Excel workbook cannot be read ({type(exc).__name__}): it is damaged") from exc
+        yield row
+
+
+def _sheet_cells(sheet: Any, n_before: int) -> tuple[dict[int, dict[int, str]], list[str]]:
+    """The text of each cell with content, by row and column, and the formula cells saved
+    without a value.
+
+    Only the cells stored in the sheet are read, never the grid up to its last cell or its
+    declared dimension (one cell at XFD1048576 is one cell). ``n_before`` cells were read from
+    earlier sheets; together they may not pass :data:`MAX_CELLS`.
+    """
+    from openpyxl.cell.read_only import ReadOnlyCell
+
+    book = sheet.parent
+    rows: dict[int, dict[int, str]] = {}
+    columns: set[int] = set()
+    n_cells = n_before
+    formats: dict[int, str] = {}  # number format by style
+    # the private parts below are those openpyxl's ReadOnlyWorksheet uses to stream a sheet
+    with sheet._get_source() as source:
+        parser = _sheet_parser()(source, sheet._shared_strings, data_only=True, epoch=book.epoch,
+                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        for _, cells in _parsed_rows(parser, sheet.title):
+            for cell in cells:
+                value = cell["value"]
+                if value is not None and cell["style_id"] not in formats:
+                    formats[cell["style_id"]] = ReadOnlyCell(sheet, **cell).number_format
+                text = "" if value is None else _xlsx_cell(value, formats[cell["style_id"]])
+                if not text:
+                    rows.get(cell["row"], {}).pop(cell["column"], None)  # a cell stored twice: the last counts
+                    continue
+                rows.setdefault(cell["row"], {})[cell["column"]] = text
+                columns.add(cell["column"])
+                n_cells += 1
+                if len(columns) > MAX_COLUMNS:
+                    raise OfficeError(
+                        f"sheet {sheet.title} has {len(columns):,} columns with content, more than the "
+                        f"{MAX_COLUMNS:,} a table can have: the workbook is damaged or not a disclosure"
+                    )
+                if n_cells > MAX_CELLS:
+                    raise OfficeError(_too_many_cells(sheet.title))
+    merged = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
+    _drop_merged(rows, merged)
+    return rows, parser.unsaved
+
+
+def _drop_merged(rows: dict[int, dict[int, str]], ranges: Sequence[Any]) -> None:
+    """Drop (in place) the cells a merged range hides: all but its first, as Excel shows it.
+
+    Only the rows with content inside a range are visited, so a range ``A2000:XFD1048576``
+    costs what is stored there, not the 17 billion cells it names.
+    """
+    numbers = sorted(rows)
+    for merge in ranges:
+        lo, hi = bisect_left(numbers, merge.min_row), bisect_right(numbers, merge.max_row)
+        for number in numbers[lo:hi]:
+            cells = rows[number]
+            hidden = [c for c in cells if merge.min_col <= c <= merge.max_col and (number, c) != (merge.min_row, merge.min_col)]
+            for column in hidden:
+                del cells[column]
+
+
+def _used_columns(rows: dict[int, dict[int, str]]) -> list[int]:
+    """Columns with content somewhere on the sheet, in order (empty columns are left out)."""
+    return sorted({c for cells in rows.values() for c in cells})
+
+
+def _grid_size(rows: dict[int, dict[int, str]]) -> int:
+    """Cells of the table a sheet makes: its rows with content × its columns with content."""
+    return sum(1 for cells in rows.values() if cells) * len(_used_columns(rows))
+
+
+def _sheet_lines(rows: dict[int, dict[int, str]], title: str) -> list[SourceLine]:
+    """A sheet's rows with content as tab-separated lines (trailing empty cells dropped)."""
+    used = _used_columns(rows)
+    table: list[tuple[int, list[str]]] = []
+    for number in sorted(rows):
+        stored = rows[number]
+        if not stored:
+            continue
+        last = bisect_right(used, max(stored))
+        table.append((number, [stored.get(c, "") for c in used[:last]]))
+    lines = []
+    for k, (number, kept) in enumerate(table):
+        # a text alone in its row is a title or a sentence (a line of text), unless a table
+        # row follows: then it heads or divides that table (一、政府采购情况)
+        inside = k < len(table) - 1 and len(table[k + 1][1]) > 1
+        cells = kept + [""] if len(kept) == 1 and inside else kept
+        lines.append(SourceLine(cells_to_line(cells), f"sheet {title} row {number}"))
     return lines

@@ -20,7 +20,7 @@ Two maintained libraries can supply the characters and rules (:class:`PdfSetting
 
 A PDF without a text layer (a scan) is detected (:func:`has_text_layer`); :func:`read_pdf`
 then raises :class:`NeedsOcr`, and :mod:`budgetlib.documents` reads it with
-:mod:`budgetlib.ocr`. An unreadable PDF raises :class:`PdfError`.
+:mod:`budgetlib.ocr`. An unreadable PDF, or one with a damaged page, raises :class:`PdfError`.
 """
 
 from __future__ import annotations
@@ -210,19 +210,43 @@ def _open_pdfium(data: bytes) -> Any:
         raise PdfError(_pdfium_reason(str(exc))) from exc
 
 
+def _damaged_page(number: int) -> str:
+    """The error for a page that cannot be read (a figure on it must not vanish silently).
+
+    >>> _damaged_page(3)
+    'page 3 cannot be read: the PDF is damaged (download it again or ask for a new copy)'
+    """
+    return f"page {number} cannot be read: the PDF is damaged (download it again or ask for a new copy)"
+
+
+def _pdfium_page(doc: Any, index: int) -> Any:
+    """Page ``index`` (0-based) of a pypdfium2 document; :class:`PdfError` naming it when its
+    page object is damaged (PDFium: "Failed to load page")."""
+    import pypdfium2 as pdfium
+
+    try:
+        return doc[index]
+    except pdfium.PdfiumError as exc:
+        raise PdfError(_damaged_page(index + 1)) from exc
+
+
 def _pdfium_pages(data: bytes, settings: PdfSettings) -> Iterator[PageContent]:
+    import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
     doc = _open_pdfium(data)
     try:
         for index in range(len(doc)):
-            page = doc[index]
+            page = _pdfium_page(doc, index)
             width, height = page.get_size()  # as displayed
             rotation = page.get_rotation() % 360
             unrotated = (height, width) if rotation in (90, 270) else (width, height)
             to_display = _display(rotation, *unrotated)
             content = PageContent(index + 1, width, height)
-            textpage = page.get_textpage()
+            try:
+                textpage = page.get_textpage()
+            except pdfium.PdfiumError as exc:
+                raise PdfError(_damaged_page(index + 1)) from exc
             count = textpage.count_chars()
             text = textpage.get_text_range(0, count) if count else ""
             if len(text) != count:  # characters outside the BMP: ask one at a time
@@ -341,6 +365,9 @@ def _plumber_pages(data: bytes, settings: PdfSettings) -> Iterator[PageContent]:
     except Exception as exc:  # pdfminer raises many kinds for broken or encrypted files
         raise PdfError(_pdfium_reason(str(exc) or type(exc).__name__)) from exc
     with pdf:
+        damaged = _skipped_pages(pdf.doc)
+        if damaged:
+            raise PdfError(_damaged_page(damaged[0]))
         for page in pdf.pages:
             content = PageContent(page.page_number, float(page.width), float(page.height))
             content.glyphs = [
@@ -360,6 +387,45 @@ def _plumber_pages(data: bytes, settings: PdfSettings) -> Iterator[PageContent]:
                 content.rules.extend(_rules_from_box(float(rect["x0"]), float(rect["top"]), float(rect["x1"]), float(rect["bottom"]), filled, stroked, settings))
             page.flush_cache()
             yield content
+
+
+def _skipped_pages(document: Any) -> list[int]:
+    """Numbers (1-based) of the pages in a pdfminer document's page tree that pdfminer skips
+    without a word: entries that are not a page (``/Type /Pxge``) or cannot be resolved.
+
+    Walked like pdfminer walks it (depth first, each object once), without recursion.
+    """
+    from pdfminer.pdftypes import PDFException, PDFObjRef, resolve1
+    from pdfminer.psparser import LIT, PSException
+
+    page, pages = LIT("Page"), LIT("Pages")
+    root = document.catalog.get("Pages")
+    if root is None:
+        return []  # pdfminer then looks for pages object by object
+    skipped: list[int] = []
+    number = 0
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        entry = stack.pop()
+        if isinstance(entry, PDFObjRef):
+            if entry.objid in seen:
+                continue
+            seen.add(entry.objid)
+        try:
+            node = resolve1(entry)
+            kind = (node.get("Type") or node.get("type")) if isinstance(node, dict) else None
+            kids = resolve1(node.get("Kids")) if kind is pages else None
+        except (PDFException, PSException):
+            kind = kids = None
+        if kind is pages:
+            if isinstance(kids, list):
+                stack.extend(reversed(kids))
+            continue
+        number += 1
+        if kind is not page:
+            skipped.append(number)
+    return skipped
 
 
 def _plumber_color(value: object) -> tuple[float, ...] | None:
@@ -750,7 +816,7 @@ def render_pages(data: bytes, dpi: int = 200) -> Iterator[tuple[int, object]]:
     doc = _open_pdfium(data)
     try:
         for index in range(len(doc)):
-            page = doc[index]
+            page = _pdfium_page(doc, index)
             scale = dpi / 72
             width = page.get_width()
             for obj in page.get_objects(max_depth=2):

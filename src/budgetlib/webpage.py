@@ -264,7 +264,7 @@ def _unclosed_message(tag: str, line: int) -> str:
 
 # An HTML page or fragment starts (after a BOM, white space and comments) with one of these.
 _HTML_START = re.compile(
-    rb"(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|style|script|link|p|div|table|thead"
+    rb"(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|style|script|link|p|div|table|thead"
     rb"|tbody|tr|td|th|br|hr|h[1-6]|ul|ol|li|dl|center|section|article|header|form|pre|blockquote)"
     rb"(?:\s[^<>]*)?/?>",
     re.IGNORECASE | re.DOTALL,
