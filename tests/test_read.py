@@ -83,3 +83,16 @@ def test_only_line_ends_end_a_line() -> None:
     assert lines[1].text == "部门预算支出总表"
     assert lines[2].text == "一、一般公共预算 拨款收入\t5344.22"
     assert lines[3].text == "二、事业收入 合计\t1.00"
+
+
+def test_a_nul_byte_anywhere_in_a_text_file_is_an_error_naming_its_line() -> None:
+    text = "标题\n" * 3000 + "合计\t53\x0044.22\n"
+    with pytest.raises(DecodeError, match="NUL byte at line 3001"):
+        decode(text.encode("utf-8"))
+
+
+def test_a_file_that_mixes_encodings_says_where_each_fails() -> None:
+    data = ("标题\n" * 2000).encode("utf-8") + "收入合计\n".encode("gbk")
+    with pytest.raises(DecodeError) as info:
+        decode(data)
+    assert "line 2001" in str(info.value) and "mixes two encodings" in str(info.value)

@@ -96,6 +96,20 @@ def decode(data: bytes) -> tuple[str, str]:
     >>> decode(b"\\xef\\xbb\\xbf" + "收入".encode())
     ('收入', 'utf-8-sig')
     """
+    text, name = _decode(data)
+    if "\x00" in text:  # a NUL is never part of a disclosure: the file is damaged, or binary
+        raise DecodeError(f"contains a NUL byte at line {_line_of(text, text.index(chr(0)))}: the file is damaged or binary")
+    return text, name
+
+
+def _line_of(text: str | bytes, offset: int) -> int:
+    """The 1-based line number of ``offset`` in ``text``."""
+    if isinstance(text, str):
+        return text.count("\n", 0, offset) + 1
+    return text.count(b"\n", 0, offset) + 1
+
+
+def _decode(data: bytes) -> tuple[str, str]:
     for magic, what in _BINARY_MAGIC:
         if data.startswith(magic):
             raise DecodeError(f"this is {what}, not text")
@@ -117,16 +131,22 @@ def decode(data: bytes) -> tuple[str, str]:
         raise DecodeError("contains NUL bytes: binary data, not text")
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError as exc:
         raise DecodeError(
-            "not valid UTF-8, UTF-16 or GB18030/GBK text "
-            f"(first bad byte at offset {exc.start})"
+            "not valid UTF-8, UTF-16 or GB18030/GBK text: "
+            f"not UTF-8 from byte {utf8_error.start:,} (line {_line_of(data, utf8_error.start)}), "
+            f"not GB18030 from byte {exc.start:,} (line {_line_of(data, exc.start)}) — "
+            "if both are far into the file, it mixes two encodings: save it again in one"
         ) from exc
     if not _looks_like_text(text):
+        start = utf8_error.start
+        if start and _looks_like_text(data[:start].decode("utf-8")):
+            raise DecodeError(f"UTF-8 text up to line {_line_of(data, start)}, then bytes that are not UTF-8 (byte {start:,}): "
+                              "the file mixes two encodings or is damaged there — save it again in one encoding")
         raise DecodeError("decodes as GB18030 but reads as noise: binary data, not text")
     return text, "gb18030"
 
