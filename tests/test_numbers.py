@@ -85,14 +85,15 @@ def test_every_money_unit_converts_to_wan() -> None:
 
 
 @pytest.mark.parametrize(("cell", "value"), [
-    ("5344.", 5344.0), ("¥5344.22", 5344.22), ("￥5,344.22", 5344.22), ('"5344.22"', 5344.22), ("“5344.22”", 5344.22),
+    ("¥5344.22", 5344.22), ("¥ 5344.22", 5344.22), ("￥5,344.22", 5344.22), ('"5344.22"', 5344.22), ("“5344.22”", 5344.22),
     ("﹣12.3", -12.3), ("−12.3", -12.3), ("(12.3)", -12.3),
 ])
 def test_amounts_as_spreadsheets_and_typists_write_them(cell: str, value: float) -> None:
     assert parse_amount(cell) == pytest.approx(value)
 
 
-@pytest.mark.parametrize("cell", ["—12.3", "1'234.56", "12.3.4", "5344.22元", "12%"])
+@pytest.mark.parametrize("cell", ["—12.3", "1'234.56", "12.3.4", "5344.22元", "12%", "1.", "5344."])
 def test_ambiguous_cells_stay_unread(cell: str) -> None:
-    """Unread is not 0: the figure is missing, and the audit says so (``unreadable_figure``)."""
+    """Unread is not 0: the figure is missing, and the audit says so (``unreadable_figure``).
+    ``1.`` is a row number (1. 2. 3.), not an amount, so a figure never ends in a bare point."""
     assert parse_amount(cell) is None

@@ -96,3 +96,13 @@ def test_a_file_that_mixes_encodings_says_where_each_fails() -> None:
     with pytest.raises(DecodeError) as info:
         decode(data)
     assert "line 2001" in str(info.value) and "mixes two encodings" in str(info.value)
+
+
+def test_nul_padding_at_the_end_is_dropped() -> None:
+    """A download cut short is often padded with NULs: the text before them is read."""
+    assert decode("收入合计\t5.80\n".encode() + b"\x00" * 5000) == ("收入合计\t5.80\n", "utf-8")
+
+
+def test_error_lines_count_a_bare_cr_as_a_line_end() -> None:
+    with pytest.raises(DecodeError, match="NUL byte at line 3002"):
+        decode(("标题\r" * 3000 + "收入\r合计\t53\x0044.22\r").encode())

@@ -197,3 +197,12 @@ def test_a_table_thousands_of_columns_wide_is_refused_quickly(tmp_path: Path) ->
     result = process_path(path)
     assert isinstance(result, Exception) and result.stage == "parse"
     assert "5001 columns" in result.message and "unexpected" not in result.message
+
+
+def test_files_of_the_same_name_in_two_folders_given_are_told_apart(tmp_path: Path) -> None:
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "report.txt").write_bytes(b"")
+    (tmp_path / "a" / "only.txt").write_bytes(b"")
+    outputs = ingest([tmp_path / "a", tmp_path / "b"])
+    assert sorted(outputs.errors["source_file"].to_list()) == ["a/report.txt", "b/report.txt", "only.txt"]

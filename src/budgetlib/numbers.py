@@ -25,7 +25,7 @@ __all__ = ["Code", "MONEY_UNITS", "parse_amount", "parse_code", "is_amount", "to
 MONEY_UNITS = {"元": 1e-4, "千元": 0.1, "万元": 1.0, "百万元": 100.0, "亿元": 1e4}
 
 _DASHES = {"-", "--", "—", "——", "–", "－", "－－", "/", "*", "…", "……"}
-_AMOUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?$")
+_AMOUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _SPLIT_DIGITS = re.compile(r"(?<=[\d.,])\s+(?=[\d.,])")
 _PAREN_NEGATIVE = re.compile(r"^\((.+)\)$")
 
@@ -40,7 +40,7 @@ CACHE_SIZE = 1 << 16
 
 
 def _clean(text: str) -> str:
-    text = text.strip().translate(_WIDE).strip(_WRAPPING)
+    text = text.strip().translate(_WIDE).strip(_WRAPPING).strip()
     return _SPLIT_DIGITS.sub("", text)
 
 

@@ -49,8 +49,9 @@ OUTPUT_TABLES = ("documents", "tables", "line_items", "facts", "indicators", "in
                  "panel", "panel_duplicates", "errors")
 #: documents read before their rows are packed into frames (bounds the memory of a batch)
 CHUNK_DOCUMENTS = 100
-#: the widest table read (disclosure tables have a few dozen columns; see _refuse_wide_tables)
-MAX_TABLE_COLUMNS = 300
+#: the widest table read (disclosure tables have a few dozen columns; as wide as the office and
+#: web-page readers let a table be, see _refuse_wide_tables)
+MAX_TABLE_COLUMNS = 1000
 _PER_DOCUMENT = ("documents", "tables", "line_items", "facts", "indicators", "indicator_sources")
 #: the tables read chunk by chunk (the panel is built from the whole batch's indicators)
 _CHUNKED = (*_PER_DOCUMENT, "errors", "findings")
@@ -117,8 +118,20 @@ def discover_named(paths: Iterable[Path | str]) -> list[tuple[Path, str]]:
             found.setdefault(p, _display_name(p.name))
             continue
         for path in _walk(p):
-            found.setdefault(path, _display_name(path.relative_to(p).as_posix()))
-    return sorted(found.items(), key=lambda item: (item[0].name, str(item[0])))
+            found.setdefault(path, _display_name(path.relative_to(p).as_posix() if path != p else p.name))
+    return sorted(_apart(found).items(), key=lambda item: (item[0].name, str(item[0])))
+
+
+def _apart(found: dict[Path, str]) -> dict[Path, str]:
+    """Names that two files share (report.txt in two folders given) become the files' paths
+    below the folder the two have in common (a/report.txt, b/report.txt)."""
+    shared = {name for name, n in Counter(found.values()).items() if n > 1}
+    if not shared:
+        return found
+    clashing = [path.absolute() for path, name in found.items() if name in shared]
+    root = Path(os.path.commonpath([str(path.parent) for path in clashing]))
+    return {path: _display_name(path.absolute().relative_to(root).as_posix()) if name in shared else name
+            for path, name in found.items()}
 
 
 def _walk(folder: Path) -> Iterator[Path]:
@@ -263,12 +276,15 @@ def process_path(path: Path, settings: ReadSettings | None = None, name: str | N
         return IngestError("read", problem)
     limit = max_file_bytes()
     try:
-        with path.open("rb") as f:
-            data = f.read(limit + 1)
+        size = path.stat().st_size
+        data = b""
+        if size <= limit:
+            with path.open("rb") as f:
+                data = f.read(limit + 1)  # no more than the limit, even from a file that grows
     except OSError as exc:
         return IngestError("read", f"cannot open the file: {exc.strerror or exc}")
-    if len(data) > limit:
-        size = max(path.stat().st_size, len(data))
+    if size > limit or len(data) > limit:
+        size = max(size, len(data))
         return IngestError("read", f"the file is {size / 1024 / 1024:.0f} MB, more than the {limit // 1024 // 1024} MB "
                                    "a disclosure can be (set BUDGETLIB_MAX_FILE_MB to read it anyway)")
     try:

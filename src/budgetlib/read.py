@@ -97,6 +97,7 @@ def decode(data: bytes) -> tuple[str, str]:
     ('收入', 'utf-8-sig')
     """
     text, name = _decode(data)
+    text = text.rstrip("\x00")  # NUL padding after the end (a download cut short) holds nothing
     if "\x00" in text:  # a NUL is never part of a disclosure: the file is damaged, or binary
         raise DecodeError(f"contains a NUL byte at line {_line_of(text, text.index(chr(0)))}: the file is damaged or binary")
     return text, name
@@ -105,8 +106,8 @@ def decode(data: bytes) -> tuple[str, str]:
 def _line_of(text: str | bytes, offset: int) -> int:
     """The 1-based line number of ``offset`` in ``text``."""
     if isinstance(text, str):
-        return text.count("\n", 0, offset) + 1
-    return text.count(b"\n", 0, offset) + 1
+        return len(_LINE_END.findall(text, 0, offset)) + 1
+    return len(_LINE_END_BYTES.findall(text, 0, offset)) + 1
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -128,7 +129,9 @@ def _decode(data: bytes) -> tuple[str, str]:
                 continue
             if _looks_like_text(text):
                 return text, name
-        raise DecodeError("contains NUL bytes: binary data, not text")
+        data = data.rstrip(b"\x00")  # text padded with NULs after its end
+        if b"\x00" in data[:4096]:
+            raise DecodeError("contains NUL bytes: binary data, not text")
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -228,6 +231,7 @@ def normalize_line(text: str) -> str:
 
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
+_LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
 #: breaks that are not line ends: a page break (form feed) is dropped; a line break inside a
 #: cell (vertical tab, the separators U+001C–U+001E, U+0085, U+2028, U+2029) becomes a space
 _INNER_BREAKS = {0x0C: None, **{cp: " " for cp in (0x0B, 0x1C, 0x1D, 0x1E, 0x85, 0x2028, 0x2029)}}
