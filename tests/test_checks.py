@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -327,3 +328,17 @@ def test_a_figure_that_cannot_be_read_is_reported() -> None:
     assert len(unread) == 2 and all("29'11" in f.message for f in unread)  # the 合计 and 基本支出 columns
     assert unread[0].table_ref == "expenditure" and unread[0].row_ref == "2101102"
     assert unread[0].evidence and "29'11" in unread[0].evidence[0][1]
+
+
+def test_identical_copies_are_audited_each_on_its_own(tmp_path: Path) -> None:
+    """Copies share a doc_id (it hashes the bytes); the audit must not pool their rows."""
+    from budgetlib.pipeline import ingest
+
+    name = "lanxian_2024_final.txt"
+    alone = ingest([RAW / name]).frames["findings"]
+    for copy in ("a.txt", "b.txt"):
+        (tmp_path / copy).write_bytes((RAW / name).read_bytes())
+    both = ingest([tmp_path]).frames["findings"]
+    for copy in ("a.txt", "b.txt"):
+        mine = both.filter(pl.col("source_file") == copy).drop("source_file")
+        assert mine.equals(alone.drop("source_file")), copy

@@ -155,3 +155,14 @@ def test_index_links_the_data_downloads_and_dictionary(built: tuple[Path, Path, 
     export_all(processed, tmp_path / "data")
     index = write_index(tmp_path, processed, {}, {}).read_text(encoding="utf-8")
     assert 'href="data/index.html"' in index and 'href="data/dictionary.html"' in index
+
+
+def test_identical_copies_give_one_report(tmp_path: Path) -> None:
+    """Copies share a doc_id; the panel keeps one, and the plan must not double it."""
+    from budgetlib.report import plan
+
+    for copy in ("a.txt", "b.txt"):
+        shutil.copy(RAW / "xixiang_2024_budget.txt", tmp_path / copy)
+    write_outputs(ingest([tmp_path]), tmp_path / "processed")
+    stems = [job.stem for job in plan(tmp_path / "processed")]
+    assert len(stems) == len(set(stems)) == 2  # the county-year report and the panel report

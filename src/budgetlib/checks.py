@@ -625,22 +625,27 @@ def audit_document(doc: Doc) -> list[Finding]:
     return findings
 
 
-def _group(frame: pl.DataFrame) -> dict[str, list[Row]]:
-    grouped: dict[str, list[Row]] = defaultdict(list)
+def _key(row: Row) -> tuple[str, str]:
+    """A document of the batch: identical copies share a doc_id, so the file name comes too."""
+    return str(row["doc_id"]), str(row["source_file"])
+
+
+def _group(frame: pl.DataFrame) -> dict[tuple[str, str], list[Row]]:
+    grouped: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for r in frame.iter_rows(named=True):
-        grouped[str(r["doc_id"])].append(r)
+        grouped[_key(r)].append(r)
     return grouped
 
 
 def run_checks(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """Audit every document of a batch → the validated ``findings`` frame."""
     items, facts, tables, sources = (_group(frames[n]) for n in ("line_items", "facts", "tables", "indicator_sources"))
-    indicators = {str(r["doc_id"]): r for r in frames["indicators"].iter_rows(named=True)}
+    indicators = {_key(r): r for r in frames["indicators"].iter_rows(named=True)}
     rows: list[Row] = []
     for d in frames["documents"].iter_rows(named=True):
-        doc = Doc(str(d["doc_id"]), str(d["source_file"]), d["doc_kind"], d["province"], items.get(d["doc_id"], []),
-                  facts.get(d["doc_id"], []), tables.get(d["doc_id"], []), sources.get(d["doc_id"], []),
-                  indicators.get(d["doc_id"], {}))
+        key = _key(d)
+        doc = Doc(key[0], key[1], d["doc_kind"], d["province"], items.get(key, []), facts.get(key, []),
+                  tables.get(key, []), sources.get(key, []), indicators.get(key, {}))
         for f in audit_document(doc):
             rows.append({
                 "doc_id": doc.doc_id, "source_file": doc.source_file, "rule_id": f.rule_id, "severity": f.severity,

@@ -226,8 +226,8 @@ _PHASES = {"budget": "approved", "final": "executed"}
 
 
 def _fiscal_rows(line_items: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
-    meta = documents.select("doc_id", "unit_name", "province", "city", "county", "adcode", "year", "doc_kind")
-    items = line_items.filter(pl.col("value_wan").is_not_null()).join(meta, on="doc_id", how="left")
+    meta = documents.select("doc_id", "source_file", "unit_name", "province", "city", "county", "adcode", "year", "doc_kind")
+    items = line_items.filter(pl.col("value_wan").is_not_null()).join(meta, on=["doc_id", "source_file"], how="left")
     function = pl.col("code_system") == "function"
     econ = pl.col("code_system").is_in(["econ", "gov_econ"])
     return items.select(

@@ -131,8 +131,8 @@ def plan(data_dir: Path, notebooks_dir: Path | None = None, *, county: str | Non
 
     notebooks = notebooks_dir or paths.project_root() / "notebooks"
     panel = api.load_panel(data_dir)
-    documents = api.load("documents", data_dir).select("doc_id", "source_sha256")
-    panel = panel.join(documents, on="doc_id", how="left")
+    documents = api.load("documents", data_dir).select("doc_id", "source_file", "source_sha256")
+    panel = panel.join(documents, on=["doc_id", "source_file"], how="left")  # copies share a doc_id
     if county is not None:
         panel = panel.filter((pl.col("county") == county) | (pl.col("adcode") == county) | (pl.col("unit_name") == county))
     if year is not None:
@@ -418,9 +418,9 @@ def write_index(out_dir: Path, data_dir: Path, manifest: dict[str, dict[str, obj
 
     panel = api.load_panel(data_dir)
     findings = api.load("findings", data_dir)
-    errors = findings.filter(pl.col("severity") == "error").group_by("doc_id").len("errors")
+    errors = findings.filter(pl.col("severity") == "error").group_by("doc_id", "source_file").len("errors")
     rows_html = []
-    for row in panel.join(errors, on="doc_id", how="left").sort("province", "county", "year", "doc_kind", nulls_last=True).iter_rows(named=True):
+    for row in panel.join(errors, on=["doc_id", "source_file"], how="left").sort("province", "county", "year", "doc_kind", nulls_last=True).iter_rows(named=True):
         stem = _stem(row)
         entry = manifest.get(stem, {})
         links = " ".join(f'<a href="{html.escape(str(name))}">{html.escape(Path(str(name)).suffix[1:].upper())}</a>'
