@@ -142,3 +142,88 @@ def test_huge_colspan_is_clamped() -> None:
     wide = next(ln for ln in lines if ln.text.startswith("x"))
     assert wide.text.split("\t") == ["x"] + [""] * (MAX_COLSPAN - 1) + ["y"]
     assert _figures(page) == _figures(_page())
+
+
+# Text and blocks outside the cells of an open row (browsers move them before the table) --------
+
+def _rows_and_blocks(page: str) -> list[tuple[str, str]]:
+    return [(ln.text, ln.location) for ln in read_html(page.encode("utf-8"))]
+
+
+@pytest.mark.parametrize("between", ["&#8203;", "\u200b", "\ufeff", "&#xFEFF;", "&nbsp;", "\u3000", "\u2060 \u00a0",
+                                     "<br>", "<br/>", "</p>", "</div>", "<p></p>", "<div>\u200b</div>", "\n  \n"])
+def test_blank_or_block_between_cells_keeps_the_row_whole(between: str) -> None:
+    page = f"<table><tr><td>收入合计</td>{between}<td>5.80</td></tr><tr><td>支出合计</td><td>5.80</td></tr></table>"
+    assert _rows_and_blocks(page) == [("收入合计\t5.80", "table 1 row 1"), ("支出合计\t5.80", "table 1 row 2")]
+
+
+@pytest.mark.parametrize("between", ["注1", "<p>注1</p>", "<div>注1<br></div>", "\u200b注1\ufeff", "<span>注1</span>"])
+def test_text_between_cells_is_a_block_after_its_row(between: str) -> None:
+    """The row is not split; the text follows the row it stood in (its place in the page)."""
+    page = f"<table><tr><td>收入合计</td>{between}<td>5.80</td></tr><tr><td>支出合计</td><td>5.80</td></tr></table>"
+    assert _rows_and_blocks(page) == [("收入合计\t5.80", "table 1 row 1"), ("注1", "block 1"),
+                                      ("支出合计\t5.80", "table 1 row 2")]
+
+
+def test_blocks_between_cells_stay_apart_and_in_order() -> None:
+    page = "<table><tr>说明<td>a</td><p>注1</p>注2<br>注3<td>1</td>注4</tr>注5<tr><td>b<td>2</table><p>后</p>"
+    assert _rows_and_blocks(page) == [("a\t1", "table 1 row 1"), ("说明", "block 1"), ("注1", "block 2"),
+                                      ("注2", "block 3"), ("注3", "block 4"), ("注4", "block 5"),
+                                      ("注5", "block 6"), ("b\t2", "table 1 row 2"), ("后", "block 7")]
+
+
+def test_text_between_rows_still_comes_before_the_next_row() -> None:
+    page = "<table><tr><td>a</td><td>1</td></tr>单位：万元<p>注</p><tr><td>b</td><td>2</td></tr></table>"
+    assert _rows_and_blocks(page) == [("a\t1", "table 1 row 1"), ("单位：万元", "block 1"), ("注", "block 2"),
+                                      ("b\t2", "table 1 row 2")]
+
+
+def test_stray_close_p_in_a_total_row_keeps_its_figures() -> None:
+    page = ("<html><head><title>某县某局2024年部门预算</title></head><body><p>某县某局2024年部门预算公开</p>"
+            "<p>部门收支总表</p><p>单位：万元</p><table>"
+            "<tr><td>收入</td><td></td><td>支出</td><td></td></tr>"
+            "<tr><td>项目</td><td>预算数</td><td>项目</td><td>预算数</td></tr>"
+            "<tr><td>一般公共预算拨款收入</td><td>100.00</td><td>一般公共服务支出</td><td>100.00</td></tr>"
+            "<tr><td>收入总计</td></p><td>100.00</td><td>支出总计</td><td>100.00</td></tr>"
+            "</table></body></html>")
+    assert "收入总计\t100.00\t支出总计\t100.00" in [ln.text for ln in read_html(page.encode())]
+    figures = _figures(page)
+    assert ("收入总计", "收入/预算数", 100.0) in figures and ("支出总计", "支出/预算数", 100.0) in figures
+    assert ("一般公共预算拨款收入", "收入/预算数", 100.0) in figures
+
+
+def test_text_between_cells_of_the_sample_keeps_every_figure() -> None:
+    page = _page().replace("</td><td>", "</td>&#8203;<br></p><td>")
+    assert _figures(page) == _figures(_page())
+
+
+# An unclosed <script> at the end: its code is not page content, page markup after it is -------
+
+@pytest.mark.parametrize("script", [
+    "<script>var nav = '<li><a href=/>首页</a></li>'; document.write(nav);\n",
+    "<script>var nav = \"<ul><li>a</li><li>b</li></ul>\";\nvar more = '<p>it\\'s <br> x</p>' +\n  '<table><tr><td>1';",
+    "<script>var t = `\n<div>\n  <p>${x}</p>\n</div>`;\nrender(t);",
+    "<script>s = s.replace(/<br\\s*\\/?>/g, '\\n').replace(/<p>/gi, '');",
+    "<script>// build <li> items\n/* <table><tr><td>1</td></tr></table> */\nfor (i = 0; i<tr.length; i++) {}",
+    "<script type='text/javascript'>",
+    "<style>p { content: '<p>'; }",
+])
+def test_unclosed_script_at_the_end_whose_code_holds_tags_hides_nothing(script: str) -> None:
+    page = "<html><body><p>某局2024年部门预算</p><table><tr><td>收入合计</td><td>5.80</td></tr></table>" + script
+    assert [ln.text for ln in read_html(page.encode())] == ["某局2024年部门预算", "收入合计\t5.80"]
+    tail = _page().replace("</body></html>", script)
+    assert _figures(tail) == _figures(_page())
+
+
+@pytest.mark.parametrize("hiding", [
+    "<script>x=1;\n<p>收入合计 5.80</p><table><tr><td>收入合计</td><td>5.80</td></tr></table>",
+    "<script>x=1;<p>收入合计 5.80</p>",
+    "<script>var a = '<li>x</li>';\n<table><tr><td>收入合计<td>5.80",
+    "<script>go('http://a.gov.cn')<a href=http://a.gov.cn/>首页</a><table><tr><td>收入合计<td>5.80",
+    "<script>\n  <div class='x'>Director's note</div><br>收入合计 5.80",
+    "<style>p { color: red }\n<h2>收入合计</h2>",
+])
+def test_unclosed_script_hiding_page_markup_is_refused(hiding: str) -> None:
+    page = "<html><body><p>某局2024年部门预算</p>" + hiding
+    with pytest.raises(UnreadablePage, match="never closed"):
+        read_html(page.encode())

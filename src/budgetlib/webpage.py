@@ -18,12 +18,18 @@ them (the HTML5 parsing rules), so no figure is lost:
 * a ``<table>`` that starts directly inside another table, not inside one of its cells, closes
   that table first (so a lost ``</table>`` does not swallow the tables after it);
 * text and paragraphs that stand inside a table but outside its cells (browsers move them
-  before the table) are read as blocks, in page order;
+  before the table) are read as blocks, in page order: between two rows, before the next row;
+  inside a row (between its cells, where a ``<br>``, a ``<p>``, a stray ``</p>`` or text is
+  often left), after that row — they never split the row, so its label keeps its figures;
+* invisible characters (zero-width space U+200B, word joiner U+2060, a stray byte-order mark
+  U+FEFF) count as nothing and no-break and other Unicode spaces as spaces, in cells and blocks;
 * a ``colspan`` above :data:`MAX_COLSPAN` counts as :data:`MAX_COLSPAN` (as in browsers);
 * a ``<script>``, ``<style>`` or other skipped element that is never closed hides everything
-  after it — in a browser too. We cannot tell whether that text is code or the document, so
-  when it holds page content (paragraphs, tables, line breaks) :func:`read_html` raises
-  :class:`UnreadablePage` naming the line, rather than return a page with its figures gone.
+  after it — in a browser too. When that text holds page markup (paragraphs, tables, line
+  breaks with text) :func:`read_html` raises :class:`UnreadablePage` naming the line, rather
+  than return a page with its figures gone. Tags inside the code's own string literals,
+  comments and ``/<…/`` regular expressions (``var nav = '<li>…</li>'``, a page cut off in its
+  last script) are code, not markup: see :func:`_hidden_content`.
 
 HTML without ``<html>``/``<!DOCTYPE>`` (a fragment copied out of a page) is recognised by
 :func:`looks_like_html`.
@@ -52,7 +58,16 @@ _BLOCK = {
 _SKIP = {"script", "style", "noscript", "template", "svg", "iframe", "object"}
 _SECTIONS = {"thead", "tbody", "tfoot", "colgroup", "caption"}  # start one: the open row ends
 # Start tags of page content: an unclosed skipped element that holds one of these hides content.
-_CONTENT_TAG = re.compile(r"<(?:p|div|table|tr|td|th|br|h[1-6]|li|span|font|pre|center|section|article)\b", re.IGNORECASE)
+_CONTENT_TAG = re.compile(
+    r"<(?:p|div|table|tr|td|th|br|h[1-6]|li|span|font|pre|center|section|article)(?:\s[^<>]*)?/?>", re.IGNORECASE)
+# What a script's code holds that is not markup: string literals ('…' and "…" end on their line,
+# `…` may span lines), comments (// not after ``:``, as in http://), regexes that start ``/<``.
+_JS_NOT_MARKUP = re.compile(
+    r"'(?:\\[\s\S]|[^'\\\n])*'|\"(?:\\[\s\S]|[^\"\\\n])*\"|`(?:\\[\s\S]|[^`\\])*`"
+    r"|/\*[\s\S]*?\*/|(?<!:)//[^\n]*|/<(?:\\.|[^/\\\n])*/")
+_CSS_NOT_MARKUP = re.compile(r"'(?:\\[\s\S]|[^'\\\n])*'|\"(?:\\[\s\S]|[^\"\\\n])*\"|/\*[\s\S]*?\*/")
+# Characters that show nothing: dropped from text.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"))
 
 
 class UnreadablePage(DecodeError):
@@ -82,6 +97,7 @@ class _Reader(HTMLParser):
         self.n_block = 0
         self.n_table = 0
         self.tables: list[_Table] = []  # open tables (a nested one is read into its cell)
+        self.held: list[str] = []  # blocks met in the open top-level row, outside its cells
 
     # text outside tables ------------------------------------------------------------
     def _flush(self) -> None:
@@ -90,6 +106,17 @@ class _Reader(HTMLParser):
         if text:
             self.n_block += 1
             self.lines.append(SourceLine(text, f"block {self.n_block}"))
+
+    def _end_block(self, table: _Table) -> None:
+        """A block ends (``<p>``, ``</div>``, ``<br>`` …) inside the top-level ``table``,
+        outside its cells: its text is a block now, or after the row if a row is open."""
+        if table.row is None:
+            self._flush()
+            return
+        text = _squash("".join(self.text))
+        self.text = []
+        if text:
+            self.held.append(text)
 
     # table structure: every close is a no-op when there is nothing open --------------
     def _open_row(self, table: _Table) -> None:
@@ -112,9 +139,16 @@ class _Reader(HTMLParser):
         if table.row is None:
             return
         table.rows += 1
-        if len(self.tables) == 1 and any(table.row):
-            self.lines.append(SourceLine(cells_to_line(table.row), f"table {self.n_table} row {table.rows}"))
-        table.row = None
+        row, table.row = table.row, None
+        if len(self.tables) > 1:
+            return
+        if any(row):
+            self.lines.append(SourceLine(cells_to_line(row), f"table {self.n_table} row {table.rows}"))
+        for text in self.held:  # what stood in the row outside its cells follows it
+            self.n_block += 1
+            self.lines.append(SourceLine(text, f"block {self.n_block}"))
+        self.held = []
+        self._flush()
 
     def _close_table(self) -> None:
         self._close_row(self.tables[-1])
@@ -131,6 +165,8 @@ class _Reader(HTMLParser):
             table.caption = False
             if table.row is None:
                 self._open_row(table)
+            elif len(self.tables) == 1:
+                self._end_block(table)  # text on either side of a cell is not one block
             table.cell, table.span = [], _colspan(dict(attrs).get("colspan"))
         elif tag == "tr":
             self._close_row(table)
@@ -143,8 +179,7 @@ class _Reader(HTMLParser):
             if tag == "br":
                 table.cell.append("\n")
         elif (tag == "br" or tag in _BLOCK) and self._fostering(table):
-            self._close_row(table)  # a paragraph left inside a table, outside its cells,
-            self._flush()  # comes after the rows before it
+            self._end_block(table)  # a paragraph left inside a table, outside its cells
 
     def _table_end(self, table: _Table, tag: str) -> None:
         if tag in ("td", "th"):
@@ -156,8 +191,7 @@ class _Reader(HTMLParser):
         elif tag == "table":
             self._close_table()
         elif tag in _BLOCK and self._fostering(table):
-            self._close_row(table)
-            self._flush()
+            self._end_block(table)
 
     # parser callbacks -----------------------------------------------------------------
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -215,9 +249,7 @@ class _Reader(HTMLParser):
             if table.cell is not None:
                 table.cell.append(data)
             elif self._fostering(table):
-                if data.strip():
-                    self._close_row(table)
-                self.text.append(data)  # text inside a table but outside its cells
+                self.text.append(data)  # text inside a table but outside its cells: never ends a row
             return
         self.text.append(data)
 
@@ -229,7 +261,13 @@ class _Reader(HTMLParser):
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+    """``text`` with its invisible characters dropped and runs of white space (any Unicode
+    space) as one space, trimmed.
+
+    >>> _squash("\\u200b 收入\\u00a0 合计\\u3000\\ufeff\\n")
+    '收入 合计'
+    """
+    return re.sub(r"\s+", " ", text.translate(_INVISIBLE)).strip()
 
 
 def _colspan(value: str | None) -> int:
@@ -243,17 +281,37 @@ def _colspan(value: str | None) -> int:
     return min(int(value), MAX_COLSPAN)
 
 
-def _hidden_content(text: str, line: int, column: int) -> bool:
-    """Whether ``text`` holds page content after (``line``, ``column``), 1-based line and
-    0-based column as :meth:`HTMLParser.getpos` gives them.
+def _hidden_content(text: str, line: int, column: int, tag: str) -> bool:
+    """Whether the never-closed ``<tag>`` at (``line``, ``column``) of ``text`` — 1-based line
+    and 0-based column as :meth:`HTMLParser.getpos` gives them — hides page content.
 
-    >>> _hidden_content("<p>a</p>\\n<script>var a;\\n<p>b</p>", 2, 0), _hidden_content("<script>x=1", 1, 0)
+    To the parser everything after an open ``<script>``/``<style>`` is raw text, code or the
+    page alike. Code writes its markup in string literals (``'<li>…</li>'``, ``"…"``,
+    `` `…` ``), comments and ``/<br>/g`` regexes, so these are blanked first (a quote in page
+    text blanks at most the rest of its line). The tail hides content when what is left holds a
+    whole start tag of page content (``<p>``, ``<table …>``, ``<br/>`` …, not ``i<tr.length``)
+    and the tail, read from that tag as a page of its own, gives at least one line of text.
+    Other skipped elements (``<noscript>``, ``<svg>`` …) hold markup, not code.
+
+    >>> page = "<p>a</p>\\n<script>var a;\\n<p>b</p>"
+    >>> _hidden_content(page, 2, 0, "script"), _hidden_content("<script>x=1", 1, 0, "script")
     (True, False)
+    >>> _hidden_content("<script>nav = '<li>a</li>'; f(nav);", 1, 0, "script")
+    False
     """
     offset = 0
     for _ in range(line - 1):
         offset = text.index("\n", offset) + 1
-    return _CONTENT_TAG.search(text, offset + column) is not None
+    tail = text[offset + column:]
+    code = {"script": _JS_NOT_MARKUP, "style": _CSS_NOT_MARKUP}.get(tag)
+    seen = tail if code is None else code.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), tail)
+    found = _CONTENT_TAG.search(seen)
+    if found is None:
+        return False
+    reader = _Reader()
+    reader.feed(tail[found.start():])
+    reader.close()
+    return bool(reader.lines)
 
 
 def _unclosed_message(tag: str, line: int) -> str:
@@ -310,7 +368,7 @@ def read_html(data: bytes) -> list[SourceLine]:
     reader.close()
     if reader.skip_start is not None:
         tag, line, column = reader.skip_start
-        if _hidden_content(text, line, column):
+        if _hidden_content(text, line, column, tag):
             raise UnreadablePage(_unclosed_message(tag, line))
     title = _squash(reader.title)
     return ([SourceLine(title, "title")] if title else []) + reader.lines
