@@ -227,3 +227,10 @@ def test_unclosed_script_hiding_page_markup_is_refused(hiding: str) -> None:
     page = "<html><body><p>某局2024年部门预算</p>" + hiding
     with pytest.raises(UnreadablePage, match="never closed"):
         read_html(page.encode())
+
+
+def test_caption_text_is_read_before_the_rows() -> None:
+    """A caption carries the table's title and unit: lost, a table in 元 would be taken for 万元."""
+    page = ("<table><caption>部门收支总表<br>单位：元</caption><tr><td>项目</td><td>金额</td></tr>"
+            "<tr><td>合计</td><td>12345</td></tr></table>").encode()
+    assert [line.text for line in read_html(page)] == ["部门收支总表", "单位：元", "项目\t金额", "合计\t12345"]

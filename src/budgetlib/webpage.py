@@ -23,6 +23,7 @@ them (the HTML5 parsing rules), so no figure is lost:
   often left), after that row — they never split the row, so its label keeps its figures;
 * invisible characters (zero-width space U+200B, word joiner U+2060, a stray byte-order mark
   U+FEFF) count as nothing and no-break and other Unicode spaces as spaces, in cells and blocks;
+* a ``<caption>`` (often the table's title and unit) is read as blocks before the table's rows;
 * a ``colspan`` above :data:`MAX_COLSPAN` counts as :data:`MAX_COLSPAN` (as in browsers);
 * a ``<script>``, ``<style>`` or other skipped element that is never closed hides everything
   after it — in a browser too. When that text holds page markup (paragraphs, tables, line
@@ -178,6 +179,8 @@ class _Reader(HTMLParser):
         elif table.cell is not None:
             if tag == "br":
                 table.cell.append("\n")
+        elif table.caption and (tag == "br" or tag in _BLOCK):
+            self._flush()  # a caption of two lines (title, unit) gives two blocks
         elif (tag == "br" or tag in _BLOCK) and self._fostering(table):
             self._end_block(table)  # a paragraph left inside a table, outside its cells
 
@@ -188,6 +191,7 @@ class _Reader(HTMLParser):
             self._close_row(table)
         elif tag == "caption":
             table.caption = False
+            self._flush()
         elif tag == "table":
             self._close_table()
         elif tag in _BLOCK and self._fostering(table):
@@ -248,6 +252,8 @@ class _Reader(HTMLParser):
             table = self.tables[-1]
             if table.cell is not None:
                 table.cell.append(data)
+            elif table.caption and len(self.tables) == 1:
+                self.text.append(data)  # the caption: the table's title and unit, a block before its rows
             elif self._fostering(table):
                 self.text.append(data)  # text inside a table but outside its cells: never ends a row
             return
