@@ -406,7 +406,7 @@ def ingest_to_folder(paths: Iterable[Path | str], out_dir: Path, settings: ReadS
         for name in _CHUNKED:
             merged = pl.scan_parquet(parts[name], schema=schemas.empty_frame(name).schema) if parts[name] else schemas.empty_frame(name)
             names += _write_table(stage, name, merged)
-        panel, duplicates = build_panel(schemas.validate("indicators", pl.read_parquet(stage / "indicators.parquet")))
+        panel, duplicates = build_panel(pl.read_parquet(stage / "indicators.parquet"))  # validated chunk by chunk
         names += _write_table(stage, "panel", panel) + _write_table(stage, "panel_duplicates", duplicates)
         shutil.rmtree(parts_dir)
     return [out_dir / n for n in names]

@@ -235,7 +235,7 @@ _LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
 #: breaks that are not line ends: a page break (form feed) is dropped; a line break inside a
 #: cell (vertical tab, the separators U+001C–U+001E, U+0085, U+2028, U+2029) becomes a space
 _INNER_BREAKS = {0x0C: None, **{cp: " " for cp in (0x0B, 0x1C, 0x1D, 0x1E, 0x85, 0x2028, 0x2029)}}
-_INNER_BREAK_CHARS = "\f\v\x1c\x1d\x1e\x85\u2028\u2029"
+_INNER_BREAK = re.compile("[" + "".join(map(chr, _INNER_BREAKS)) + "]")
 
 
 def to_lines(text: str) -> list[Line]:
@@ -248,7 +248,7 @@ def to_lines(text: str) -> list[Line]:
 
 
 def _inner_breaks(raw: str) -> str:
-    return raw.translate(_INNER_BREAKS) if any(ch in raw for ch in _INNER_BREAK_CHARS) else raw
+    return raw.translate(_INNER_BREAKS) if _INNER_BREAK.search(raw) else raw
 
 
 def cells_to_line(cells: Sequence[str]) -> str:
