@@ -50,7 +50,7 @@ def main(
 
 @app.command()
 def ingest(
-    inputs: Annotated[list[Path], typer.Argument(help="Files and/or folders of disclosures: text, PDF (text layer or scanned), DOCX, XLSX — told by content, not name; folders are searched recursively.", show_default=False)],
+    inputs: Annotated[list[Path], typer.Argument(help="Files and/or folders of disclosures: text, PDF (text layer or scanned), DOCX, XLSX, HTML — told by content, not name; folders are searched recursively (links to folders are not followed).", show_default=False)],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: data/processed).")] = None,
     engine: Annotated[str, typer.Option("--engine", help="Where the per-file work runs: local, or dask (needs the optional extra budgetlib\\[dask]).")] = "local",
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address (default: a LocalCluster on this machine).")] = None,
@@ -58,8 +58,10 @@ def ingest(
 ) -> None:
     """Read disclosures into validated tables and one indicators row per document.
 
-    Writes documents, tables, line_items, facts, indicators, indicator_sources and errors
-    as Parquet, plus indicators.csv and errors.csv. Exit status 1 when any file failed.
+    Writes documents, tables, line_items, facts, indicators, indicator_sources, findings (the
+    audit), panel, panel_duplicates and errors as Parquet, plus indicators.csv, findings.csv and
+    errors.csv; they replace the old files together once all are written. Memory stays bounded
+    however many files. Exit status 1 when any file failed.
     """
     out_dir = out or paths.processed_dir()
     ingest_to_folder(inputs, out_dir, ReadSettings(ocr=ocr), engine=engine, scheduler=scheduler)
