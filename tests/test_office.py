@@ -139,6 +139,35 @@ def test_formulas_with_saved_values_are_read() -> None:
     assert [ln.text for ln in read_xlsx(data)] == ["表1", "科目名称\t合计\t备注", "卫生健康支出\t135.46"]
 
 
+def _as_saved(data: bytes, sheet_edit: Callable[[str], str], recalculate_on_open: bool) -> bytes:
+    """``data`` with its sheet rewritten, and its workbook asking (``fullCalcOnLoad``) or not
+    asking the spreadsheet to recalculate when it opens (Excel leaves that out once it has)."""
+    data = _rezip(data, "xl/worksheets/sheet1.xml", sheet_edit)
+    calc = '<calcPr calcId="124519" fullCalcOnLoad="1"/>' if recalculate_on_open else '<calcPr calcId="191029"/>'
+    return _rezip(data, "xl/workbook.xml", lambda x: re.sub(r"<calcPr[^>]*/>", calc, x))
+
+
+def test_placeholder_zero_results_of_a_writer_that_did_not_calculate_are_an_error() -> None:
+    # xlsxwriter (and others) save each formula with a result of 0 and ask the spreadsheet to
+    # recalculate on opening: those 0s are placeholders, not figures
+    data = _xlsx([["科目名称", "合计"], ["卫生健康支出", "=100+35.46"], ["三公经费", "=0*1"]])
+    data = _as_saved(data, lambda x: x.replace("<v></v>", "<v>0</v>"), recalculate_on_open=True)
+    with pytest.raises(OfficeError, match=r"formulas were saved with 0 in place of their results \(2 cells, first at sheet 表1 cell B2\).*"
+                                          r"open it in Excel, WPS or LibreOffice and save it"):
+        read_xlsx(data)
+
+
+def test_a_calculated_zero_is_read_as_zero() -> None:
+    # the same cells as Excel saves them (no recalculation asked): 0 is the formula's result;
+    # and a writer that asks for recalculation but saved real results is read as it saved them
+    data = _xlsx([["科目名称", "合计"], ["卫生健康支出", "=100+35.46"], ["三公经费", "=0*1"]])
+    results = lambda x: x.replace("<f>100+35.46</f><v></v>", "<f>100+35.46</f><v>135.46</v>").replace("<v></v>", "<v>0</v>")  # noqa: E731
+    expected = ["表1", "科目名称\t合计", "卫生健康支出\t135.46", "三公经费\t0"]
+    assert [ln.text for ln in read_xlsx(_as_saved(data, results, recalculate_on_open=False))] == expected
+    assert [ln.text for ln in read_xlsx(_as_saved(data, lambda x: x.replace("<v></v>", "<v>7</v>"), recalculate_on_open=True))][2:] == [
+        "卫生健康支出\t7", "三公经费\t7"]
+
+
 def test_a_zip_part_expanding_beyond_the_cap_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(office, "MAX_UNZIPPED_BYTES", 1000)
     with pytest.raises(OfficeError, match=r"unpacks to more than"):

@@ -16,7 +16,9 @@ kind of lines the text reader gives:
   number format shows them (``0.00`` → ``5.80``), merged cells in their first cell, columns
   empty on the whole sheet left out. Formulas give their cached values; a workbook whose
   formulas were saved without values (written by openpyxl or pandas, never opened in a
-  spreadsheet program) is refused rather than read with its figures missing.
+  spreadsheet program) is refused rather than read with its figures missing, and so is one
+  whose formulas were saved with 0 in place of their results by a writer that asks the
+  spreadsheet to recalculate on opening (xlsxwriter), rather than read with its figures 0.
 
 Memory follows what the file really holds, never what it claims: only the cells stored in a
 sheet are read (not the grid up to its last cell or its ``dimension``), a merged range or a
@@ -37,6 +39,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import Any
+from xml.etree import ElementTree
 
 from budgetlib.read import SourceLine, cells_to_line
 
@@ -239,60 +242,106 @@ def read_xlsx(data: bytes) -> list[SourceLine]:
     except Exception as exc:  # openpyxl raises InvalidFileException, KeyError, BadZipFile …
         raise OfficeError(f"the Excel workbook cannot be opened ({type(exc).__name__}): it may be damaged or protected") from exc
     lines: list[SourceLine] = []
-    n_cells = n_unsaved = 0
-    first_unsaved = ""
+    n_cells = 0
+    unsaved: dict[str, list[str]] = {"missing": [], "zero": []}  # formula cells, by how their result was saved
+    # a writer that did not calculate may save 0 for each result and ask for a recalculation
+    zero_is_placeholder = _asks_recalculation(data)
     try:
         for sheet in book.worksheets:
-            rows, unsaved = _sheet_cells(sheet, n_cells)
+            rows, unsaved_here = _sheet_cells(sheet, n_cells, zero_is_placeholder)
             n_cells += _grid_size(rows)
             if n_cells > MAX_CELLS:
                 raise OfficeError(_too_many_cells(sheet.title))
-            if unsaved and not n_unsaved:
-                first_unsaved = f"sheet {sheet.title} cell {unsaved[0]}"
-            n_unsaved += len(unsaved)
+            for kind, cells in unsaved_here.items():
+                unsaved[kind].extend(f"sheet {sheet.title} cell {cell}" for cell in cells)
             lines.append(SourceLine(sheet.title, f"sheet {sheet.title}"))
             lines.extend(_sheet_lines(rows, sheet.title))
     finally:
         book.close()
-    if n_unsaved:
-        raise OfficeError(
-            f"the workbook's formulas have no saved values ({n_unsaved:,} cells, first at {first_unsaved}): "
-            "it was written by a program that does not calculate formulas (such as openpyxl or pandas), "
-            "so its figures would be missing; open it in Excel, WPS or LibreOffice and save it, then read it again"
-        )
+    for kind, cells in unsaved.items():
+        if cells:
+            raise OfficeError(_UNSAVED[kind].format(n=len(cells), first=cells[0]) + _RESAVE)
     return lines
+
+
+def _asks_recalculation(data: bytes) -> bool:
+    """Whether the workbook asks the spreadsheet to recalculate every formula on opening
+    (``<calcPr fullCalcOnLoad="1"/>``), as writers that do not calculate do. Read from the XML
+    itself: openpyxl takes the attribute's absence for yes.
+
+    >>> import openpyxl; out = io.BytesIO(); openpyxl.Workbook().save(out); _asks_recalculation(out.getvalue())
+    True
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            relations = ElementTree.fromstring(archive.read("_rels/.rels"))
+            part = next((r.get("Target", "") for r in relations if r.get("Type", "").endswith("/officeDocument")), "xl/workbook.xml")
+            workbook = ElementTree.fromstring(archive.read(part.lstrip("/")))
+    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, ValueError):
+        return False  # openpyxl opened it: a part it does without
+    calc = next((e for e in workbook if e.tag.rsplit("}", 1)[-1] == "calcPr"), None)
+    return calc is not None and calc.get("fullCalcOnLoad", "0").strip().lower() in ("1", "true")
+
+
+_UNSAVED = {
+    "missing": "the workbook's formulas have no saved values ({n:,} cells, first at {first}): it was written by a "
+               "program that does not calculate formulas (such as openpyxl or pandas), so its figures would be missing",
+    "zero": "the workbook's formulas were saved with 0 in place of their results ({n:,} cells, first at {first}): it was "
+            "written by a program that does not calculate formulas and asks the spreadsheet to recalculate on opening "
+            "(such as xlsxwriter), so its figures would be 0",
+}
+_RESAVE = "; open it in Excel, WPS or LibreOffice and save it, then read it again"
 
 
 def _too_many_cells(title: str) -> str:
     return f"the workbook has more than {MAX_CELLS:,} cells with content (passed on sheet {title}): it is damaged or not a disclosure"
 
 
-def _no_saved_value(cell_type: str, saved: str | None) -> bool:
-    """A formula cell saved without its result: no ``<v>``, or an empty one where the result
-    is not text (Excel saves a formula giving empty text as ``t="str"`` and ``<v></v>``).
+def _unsaved_result(cell_type: str, saved: str | None, zero_is_placeholder: bool) -> str | None:
+    """How a formula cell's result was not saved: ``"missing"`` (no ``<v>``, or an empty one
+    where the result is not text: Excel saves a formula giving empty text as ``t="str"`` and
+    ``<v></v>``), ``"zero"`` (a numeric 0 where the workbook says 0 is a placeholder), or None
+    (the result was saved).
 
-    >>> _no_saved_value("n", None), _no_saved_value("n", ""), _no_saved_value("str", ""), _no_saved_value("n", "3")
-    (True, True, False, False)
+    >>> [_unsaved_result("n", v, False) for v in (None, "", "3", "0")]
+    ['missing', 'missing', None, None]
+    >>> _unsaved_result("str", "", False), _unsaved_result("n", "0", True), _unsaved_result("n", "0.0", True), _unsaved_result("b", "0", True)
+    (None, 'zero', 'zero', None)
     """
-    return saved is None or (not saved and cell_type != "str")
+    if saved is None or (not saved and cell_type != "str"):
+        return "missing"
+    if zero_is_placeholder and cell_type == "n" and _is_zero(saved):
+        return "zero"
+    return None
+
+
+def _is_zero(text: str) -> bool:
+    try:
+        return float(text) == 0
+    except ValueError:
+        return False
 
 
 @cache
 def _sheet_parser() -> type:
     """openpyxl's sheet parser (it streams the sheet one row at a time), also listing the
-    formula cells saved without a value, which openpyxl reads as empty."""
+    formula cells saved without their result (see :func:`_unsaved_result`), which openpyxl
+    reads as empty or as 0."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
     class Parser(WorkSheetParser):  # type: ignore[misc]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
+        def __init__(self, *args: Any, zero_is_placeholder: bool = False, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self.unsaved: list[str] = []
+            self.zero_is_placeholder = zero_is_placeholder
+            self.unsaved: dict[str, list[str]] = {"missing": [], "zero": []}
 
         def parse_cell(self, element: Any) -> dict[str, Any]:
             cell: dict[str, Any] = super().parse_cell(element)
-            if element.find(FORMULA_TAG) is not None and _no_saved_value(element.get("t", "n"), element.findtext(VALUE_TAG)):
-                self.unsaved.append(f"{get_column_letter(cell['column'])}{cell['row']}")
+            if element.find(FORMULA_TAG) is not None:
+                kind = _unsaved_result(element.get("t", "n"), element.findtext(VALUE_TAG), self.zero_is_placeholder)
+                if kind:
+                    self.unsaved[kind].append(f"{get_column_letter(cell['column'])}{cell['row']}")
             return cell
 
     return Parser
@@ -311,9 +360,9 @@ def _parsed_rows(parser: Any, title: str) -> Iterator[tuple[int, list[dict[str, 
         yield row
 
 
-def _sheet_cells(sheet: Any, n_before: int) -> tuple[dict[int, dict[int, str]], list[str]]:
+def _sheet_cells(sheet: Any, n_before: int, zero_is_placeholder: bool) -> tuple[dict[int, dict[int, str]], dict[str, list[str]]]:
     """The text of each cell with content, by row and column, and the formula cells saved
-    without a value.
+    without their result, by how (:func:`_unsaved_result`).
 
     Only the cells stored in the sheet are read, never the grid up to its last cell or its
     declared dimension (one cell at XFD1048576 is one cell). ``n_before`` cells were read from
@@ -329,7 +378,8 @@ def _sheet_cells(sheet: Any, n_before: int) -> tuple[dict[int, dict[int, str]], 
     # the private parts below are those openpyxl's ReadOnlyWorksheet uses to stream a sheet
     with sheet._get_source() as source:
         parser = _sheet_parser()(source, sheet._shared_strings, data_only=True, epoch=book.epoch,
-                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats,
+                                 zero_is_placeholder=zero_is_placeholder)
         for _, cells in _parsed_rows(parser, sheet.title):
             for cell in cells:
                 value = cell["value"]
