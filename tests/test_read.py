@@ -106,3 +106,31 @@ def test_nul_padding_at_the_end_is_dropped() -> None:
 def test_error_lines_count_a_bare_cr_as_a_line_end() -> None:
     with pytest.raises(DecodeError, match="NUL byte at line 3002"):
         decode(("标题\r" * 3000 + "收入\r合计\t53\x0044.22\r").encode())
+
+
+def test_a_quoted_cell_with_line_breaks_stays_in_its_row() -> None:
+    """Excel and WPS save a tab-separated text with a cell holding line breaks (or a tab, or a
+    quote) in double quotes, quotes in it doubled: that row is one row, at its first line."""
+    text = ('科目编码\t科目名称\t合计\n'
+            '2101202\t"财政对城乡居民基本医疗保险\n基金的补助"\t60.00\n'
+            '2101101\t"行政单位\t医疗"\t40.00\n'
+            '229\t"其他""专项""\r\n\r\n支出"\t"1,234.50"\n'
+            '\t合计\t1334.50\n')
+    lines = to_lines(text)
+    assert [ln.no for ln in lines] == [1, 2, 4, 5, 8]
+    rows = to_rows(lines)
+    assert [r.cells for r in rows] == [("科目编码", "科目名称", "合计"), ("2101202", "财政对城乡居民基本医疗保险 基金的补助", "60.00"),
+                                       ("2101101", "行政单位 医疗", "40.00"), ("229", '其他"专项" 支出', "1,234.50"),
+                                       ("", "合计", "1334.50")]
+    assert rows[1].line_nos == (2, 2, 2)
+
+
+@pytest.mark.parametrize("text", [
+    '"三公"经费支出预算表\n单位：万元\n',        # quotes in a title, no cells
+    '\t"三公"经费\t12.00\n\t合计\t12.00\n',      # a cell that starts with a quoted word
+    '项目\t"未闭合的引号\n下一行\n' + "第三行\n" * 30,  # never closed: left as it is
+    '说明：“基本支出”\t"指\n',                   # an odd quote at the end of the file
+])
+def test_quotes_that_are_not_a_quoted_cell_are_text(text: str) -> None:
+    raw = text.split("\n")[:-1]
+    assert [ln.text for ln in to_lines(text)] == [normalize_line(r) for r in raw]

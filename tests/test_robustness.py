@@ -36,6 +36,18 @@ def test_truncated_table_is_read_as_far_as_it_goes(tmp_path: Path) -> None:
     assert result.indicators["vehicles"] is None
 
 
+
+def test_a_spreadsheet_export_with_a_quoted_cell_over_two_lines(tmp_path: Path) -> None:
+    # saved from Excel as tab-separated text: a name wrapped in its cell is quoted, over two lines
+    text = _text().replace("\t财政对城乡居民基本医疗保险基金的补助\t", '\t"财政对城乡居民基本医疗保险\n基金的补助"\t')
+    path = tmp_path / "export.txt"
+    path.write_text(text, encoding="utf-8")
+    result = process_path(path)
+    assert not isinstance(result, Exception)
+    assert result.indicators["resident_subsidy"] == pytest.approx(4718.7128)
+    rows = {i["line_no"] for i in result.line_items if i["code"] == "2101202"}
+    assert rows and all(text.splitlines()[n - 1].startswith("14\t2101") for n in rows)
+
 def test_mixed_units_in_one_document(tmp_path: Path) -> None:
     text = ("某县医疗保障局2024年部门预算\n部门预算支出总表\n单位：元\n科目编码\t科目名称\t合计\n\t合计\t1234500\n"
             "部门预算财政拨款“三公”经费支出表\n单位：万元\n序号\t项目\t合计\n1\t合计\t8.06\n")

@@ -240,11 +240,81 @@ _INNER_BREAK = re.compile("[" + "".join(map(chr, _INNER_BREAKS)) + "]")
 
 def to_lines(text: str) -> list[Line]:
     """Split decoded text into numbered, normalised lines: CR, CRLF and LF end a line, and
-    nothing else does, so line numbers are the file's own (what an editor shows)."""
+    nothing else does, so line numbers are the file's own (what an editor shows).
+
+    A row of tab-separated cells saved by a spreadsheet (Excel, WPS), where a cell holding line
+    breaks, a tab or a quote is put in double quotes, is one line numbered by its first line
+    (see :func:`_quoted_row`).
+    """
     raw_lines = _LINE_END.split(text)
     if raw_lines and not raw_lines[-1]:
         raw_lines.pop()  # the end of the last line, not an empty line after it
-    return [Line(i, normalize_line(_inner_breaks(raw))) for i, raw in enumerate(raw_lines, start=1)]
+    lines: list[Line] = []
+    i = 0
+    while i < len(raw_lines):
+        raw, used = raw_lines[i], 1
+        if '"' in raw:
+            raw, used = _quoted_row(raw_lines, i) or (raw, 1)
+        lines.append(Line(i + 1, normalize_line(_inner_breaks(raw))))
+        i += used
+    return lines
+
+
+#: lines a quoted cell may run over; a quote left open longer is a quote, not a cell
+MAX_QUOTED_CELL_LINES = 30
+_BREAKS_IN_CELL = re.compile(r"\s*[\n\t]\s*")
+
+
+def _quoted_row(raw_lines: Sequence[str], first: int) -> tuple[str, int] | None:
+    """The row of tab-separated cells starting at ``raw_lines[first]`` in which a cell is
+    quoted as a spreadsheet quotes it (``"..."`` up to a tab or the end of the row, ``""``
+    for a quote), with its quotes taken off and its line breaks and tabs made spaces, and the
+    number of lines it spans; None when the line holds no such cell (``"三公"经费`` is text),
+    or a quote opens a cell and is not closed within :data:`MAX_QUOTED_CELL_LINES` lines.
+
+    >>> _quoted_row(['1\\t"财政对城乡居民', '基金的补助"\\t60.00'], 0)
+    ('1\\t财政对城乡居民 基金的补助\\t60.00', 2)
+    >>> _quoted_row(['"三公"经费\\t12.00'], 0), _quoted_row(['"标题"'], 0)
+    (None, None)
+    """
+    cells: list[str] = []
+    quoted = False
+    k, line, pos = first, raw_lines[first], 0
+    while True:
+        if line.startswith('"', pos):  # a quoted cell: up to a quote followed by a tab or the row's end
+            parts, j = [], pos + 1
+            while True:
+                q = line.find('"', j)
+                if q < 0:  # a line break inside the cell
+                    parts.append(line[j:] + "\n")
+                    k += 1
+                    if k >= len(raw_lines) or k - first >= MAX_QUOTED_CELL_LINES:
+                        return None
+                    line, j = raw_lines[k], 0
+                elif line.startswith('"', q + 1):  # a doubled quote: one quote
+                    parts.append(line[j:q + 1])
+                    j = q + 2
+                elif q + 1 == len(line) or line[q + 1] == "\t":
+                    parts.append(line[j:q])
+                    pos = q + 1
+                    break
+                else:  # text after the closing quote: not a quoted cell
+                    return None
+            cells.append(_BREAKS_IN_CELL.sub(" ", "".join(parts)).strip())
+            quoted = True
+        else:
+            end = line.find("\t", pos)
+            cells.append(line[pos:] if end < 0 else line[pos:end])
+            pos = len(line) if end < 0 else end
+        if pos >= len(line):
+            break
+        pos += 1  # the tab between two cells
+        if pos == len(line):
+            cells.append("")
+            break
+    if not quoted or len(cells) < 2:
+        return None
+    return "\t".join(cells), k - first + 1
 
 
 def _inner_breaks(raw: str) -> str:
