@@ -134,3 +134,15 @@ def test_a_quoted_cell_with_line_breaks_stays_in_its_row() -> None:
 def test_quotes_that_are_not_a_quoted_cell_are_text(text: str) -> None:
     raw = text.split("\n")[:-1]
     assert [ln.text for ln in to_lines(text)] == [normalize_line(r) for r in raw]
+
+
+@pytest.mark.parametrize("colon", ["\u2236", "\ufe55", "\ufe30"])
+def test_colon_look_alikes_are_colons(colon: str) -> None:
+    assert normalize_line(f"单位{colon}元") == "单位:元"
+
+
+@pytest.mark.parametrize("mark", ["\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066",
+                                  "\u2067", "\u2068", "\u2069", "\u200c", "\u200d", "\u2060", "\u00ad"])
+def test_invisible_marks_are_dropped(mark: str) -> None:
+    """Direction marks, joiners and soft hyphens show nothing, and must not break a title or a figure."""
+    assert normalize_line(f"部门预算{mark}支出总表\t{mark}123.45\t1{mark}0.00") == "部门预算支出总表\t123.45\t10.00"

@@ -48,6 +48,28 @@ def test_a_spreadsheet_export_with_a_quoted_cell_over_two_lines(tmp_path: Path) 
     rows = {i["line_no"] for i in result.line_items if i["code"] == "2101202"}
     assert rows and all(text.splitlines()[n - 1].startswith("14\t2101") for n in rows)
 
+
+def test_a_publisher_whose_name_starts_with_yuan_is_not_the_unit_yuan(tmp_path: Path) -> None:
+    # 编制单位：元氏县… holds 单位：元; read as the unit, every figure was 10,000× too small
+    text = _text().replace("\n473 元氏县医疗保障局\n", "\n编制单位：元氏县医疗保障局\n")
+    assert "编制单位：元氏县" in text
+    path = tmp_path / "publisher.txt"
+    path.write_text(text, encoding="utf-8")
+    result = process_path(path)
+    assert not isinstance(result, Exception)
+    assert result.indicators["resident_subsidy"] == pytest.approx(4718.7128)
+    assert result.indicators["revenue_total"] == pytest.approx(5344.2278)
+
+
+@pytest.mark.parametrize("colon", ["\u2236", "\ufe55"])
+def test_a_unit_line_written_with_a_ratio_colon(tmp_path: Path, colon: str) -> None:
+    text = (RAW / "xixiang_2024_budget.txt").read_text(encoding="utf-8").replace("\n单位：元\n", f"\n单位{colon}元\n")
+    path = tmp_path / "ratio.txt"
+    path.write_text(text, encoding="utf-8")
+    result = process_path(path)
+    assert not isinstance(result, Exception)
+    assert result.indicators["personnel_expenditure"] == pytest.approx(213.7019)
+
 def test_mixed_units_in_one_document(tmp_path: Path) -> None:
     text = ("某县医疗保障局2024年部门预算\n部门预算支出总表\n单位：元\n科目编码\t科目名称\t合计\n\t合计\t1234500\n"
             "部门预算财政拨款“三公”经费支出表\n单位：万元\n序号\t项目\t合计\n1\t合计\t8.06\n")

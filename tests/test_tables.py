@@ -151,8 +151,12 @@ def test_golden_xixiang_tables_in_yuan() -> None:
 @pytest.mark.parametrize(("line", "unit"), [
     ("单位：人民币元", "元"), ("单位：人民币万元", "万元"), ("金额单位：百万元", "百万元"), ("单位：圆", "元"),
     ("(人民币万元)", "万元"), ("单位:千元", "千元"), ("单位：亿元", "亿元"),
+    ("合计（千元）", "千元"), ("合计(亿元)", "亿元"), ("合计（百万元）", "百万元"), ("金额单位：万元人民币", "万元"),
+    # the name of the unit that publishes (编制单位：元氏县…) is not a money unit
+    ("编制单位：元氏县医疗保障局\t\t单位：万元", "万元"), ("填报单位：元阳县医疗保障局     金额单位：万元", "万元"),
+    ("编制单位：元氏县医疗保障局", None), ("填报单位:元江县财政局", None), ("单位：元", "元"), ("单位：元）", "元"),
 ])
-def test_money_units_as_written(line: str, unit: str) -> None:
+def test_money_units_as_written(line: str, unit: str | None) -> None:
     """A unit read wrongly scales every figure of its table (元 taken for 万元 is 10,000× too large)."""
     assert detect_unit(line) == unit
 

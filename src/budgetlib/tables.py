@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields, replace
 from functools import cache, lru_cache
 from importlib import resources
 
-from budgetlib.numbers import CACHE_SIZE, parse_amount, parse_code, to_wan
+from budgetlib.numbers import CACHE_SIZE, MONEY_UNITS, parse_amount, parse_code, to_wan
 from budgetlib.read import Row
 
 __all__ = [
@@ -183,16 +183,21 @@ def _strip_prefixes(prefix: re.Pattern[str], text: str) -> str:
 # ---------------------------------------------------------------------------------------
 # Units
 
-_UNIT = re.compile(r"(?:金额)?单位[:：]?\s*(?:人民币)?(百万元|万元|千元|亿元|元)|\((?:人民币)?(万元|元)\)|价值\(金额单位[:：](万元|元)\)")
+_UNITS = "|".join(sorted(MONEY_UNITS, key=len, reverse=True))  # the longest first: 百万元 before 万元 before 元
+# a unit word ends there: 编制单位：元氏县医疗保障局 names the unit that publishes, not 元
+_UNIT_END = r"(?:人民币)?(?![\u3400-\u9fff])"
+_UNIT = re.compile(
+    rf"(?:金额)?单位[:：]?\s*(?:人民币)?({_UNITS}){_UNIT_END}|\((?:人民币)?({_UNITS})\)|价值\(金额单位[:：]({_UNITS})\)"
+)
 
 
 def detect_unit(text: str) -> str | None:
     """The money unit a line declares, if any.
 
-    >>> detect_unit("单位：元"), detect_unit("金额单位:万元"), detect_unit("资金金额 (万元)")
-    ('元', '万元', '万元')
-    >>> detect_unit("收入") is None
-    True
+    >>> detect_unit("单位：元"), detect_unit("金额单位:万元"), detect_unit("资金金额 (万元)"), detect_unit("合计（千元）")
+    ('元', '万元', '万元', '千元')
+    >>> detect_unit("收入"), detect_unit("编制单位：元氏县医疗保障局")
+    (None, None)
     """
     if "元" not in text and "圆" not in text:  # every unit ends in 元 (圆 in formal writing)
         return None
