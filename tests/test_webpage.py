@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from budgetlib import webpage
 from budgetlib.documents import detect_format, load_document
 from budgetlib.pipeline import IngestError, process_bytes
 from budgetlib.webpage import MAX_COLSPAN, UnreadablePage, looks_like_html, read_html
@@ -234,3 +235,92 @@ def test_caption_text_is_read_before_the_rows() -> None:
     page = ("<table><caption>部门收支总表<br>单位：元</caption><tr><td>项目</td><td>金额</td></tr>"
             "<tr><td>合计</td><td>12345</td></tr></table>").encode()
     assert [line.text for line in read_html(page)] == ["部门收支总表", "单位：元", "项目\t金额", "合计\t12345"]
+
+
+# Cells spanning rows, and tables inside tables ------------------------------------------------
+
+def test_a_cell_spanning_rows_keeps_the_next_rows_in_their_columns() -> None:
+    """A header cell over two rows (as Excel's "save as web page" writes a 收入总表): the second
+    header row starts under 本年收入, not in the first column."""
+    page = ("<table><tr><td rowspan=2>科目编码</td><td rowspan=2>科目名称</td><td rowspan=2>合计</td><td colspan=3>本年收入</td>"
+            "<td rowspan=2>上年结转</td></tr><tr><td>小计</td><td>财政拨款收入</td><td>事业收入</td></tr>"
+            "<tr><td></td><td>合计</td><td>5350.2278</td><td>5344.2278</td><td>5344.2278</td><td></td><td>6.00</td></tr>"
+            "<tr><td rowspan=3>2101202</td><td>城乡居民医保</td><td>60.00</td></tr><tr><td>其中：补助</td><td>50.00</td></tr>"
+            "<tbody><tr><td>新的一组</td><td>1.00</td></tr></tbody></table>")
+    assert [ln.text for ln in read_html(page.encode())] == [
+        "科目编码\t科目名称\t合计\t本年收入\t\t\t上年结转", "\t\t\t小计\t财政拨款收入\t事业收入",
+        "\t合计\t5350.2278\t5344.2278\t5344.2278\t\t6.00", "2101202\t城乡居民医保\t60.00", "\t其中：补助\t50.00",
+        "新的一组\t1.00"]  # a span ends with its row group (tbody)
+
+
+def test_rowspan_headers_give_each_figure_its_column() -> None:
+    page = ("<html><head><title>某县医疗保障局2024年部门预算</title></head><body><p>部门预算收入总表</p><p>单位：万元</p><table>"
+            "<tr><td rowspan=2>科目编码</td><td rowspan=2>科目名称</td><td rowspan=2>合计</td><td colspan=3>本年收入</td>"
+            "<td rowspan=2>上年结转</td></tr><tr><td>小计</td><td>财政拨款收入</td><td>事业收入</td></tr>"
+            "<tr><td></td><td>合计</td><td>5350.2278</td><td>5344.2278</td><td>5344.2278</td><td></td><td>6.00</td></tr>"
+            "</table></body></html>")
+    items = process_bytes(page.encode(), "p.html").line_items
+    assert [(i["column_header"], i["value"]) for i in items] == [
+        ("合计", 5350.2278), ("本年收入/小计", 5344.2278), ("本年收入/财政拨款收入", 5344.2278), ("上年结转", 6.0)]
+
+
+def test_a_page_laid_out_in_a_table_keeps_its_tables_and_paragraphs() -> None:
+    """Old government pages put the whole page in one cell of a layout table: its tables are
+    tables, its paragraphs blocks, in page order (they were squashed into one cell)."""
+    page = ("<table width=960><tr><td><p>标题</p><p>单位：元</p><table><tr><td>a</td><td>1</td></tr><tr><td>b</td><td>2</td></tr>"
+            "</table><p>说明一</p>说明二<br>说明三<table><tr><td>c</td><td>3</td></tr><tr><td>d</td><td>4</td></tr></table>"
+            "</td></tr></table>")
+    assert [ln.text for ln in read_html(page.encode())] == ["标题", "单位：元", "a\t1", "b\t2", "说明一", "说明二", "说明三",
+                                                            "c\t3", "d\t4"]
+    assert _figures(_page().replace("<body>", "<body><table><tr><td>", 1).replace("</body>", "</td></tr></table></body>")) == _figures(_page())
+    # one table per row (as some converters write pages): with paragraphs in the cell, still tables
+    one_row_tables = "<table><tr><td><p>标题</p><table><tr><td>a</td><td>1</td></tr></table><table><tr><td>b</td><td>2</td></tr></table></td></tr></table>"
+    assert [ln.text for ln in read_html(one_row_tables.encode())] == ["标题", "a\t1", "b\t2"]
+
+
+def test_a_one_row_table_inside_a_cell_is_part_of_the_cell() -> None:
+    page = "<table><tr><td>合计<table><tr><td>5.80</td></tr></table></td><td>3.00</td></tr></table>"
+    assert [ln.text for ln in read_html(page.encode())] == ["合计5.80\t3.00"]
+
+
+def test_tables_nested_deeper_than_the_cap_are_read_as_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each level of nesting is a table until :data:`MAX_TABLE_DEPTH`; deeper ``<table>`` tags
+    are ignored (their rows and cells are read into the deepest table), so the time stays
+    linear, and no text is lost."""
+    monkeypatch.setattr(webpage, "MAX_TABLE_DEPTH", 3)
+    page = "<p>标题</p>" + "<table><tr><td>收入合计 1 " * 6
+    lines = [ln.text for ln in read_html(page.encode())]
+    assert lines[0] == "标题" and " ".join(lines[1:]).split() == ["收入合计", "1"] * 6
+
+
+@pytest.mark.parametrize(("cell", "text"), [
+    ("12<span style='display:none'>9</span>3.45", "123.45"),
+    ('12<font style="color:red; visibility : hidden">9</font>3.45', "123.45"),
+    ("12<span hidden>9</span>3.45", "123.45"),
+    ("12<span style='display:none'>9<b>9</b>9</span>3.45", "123.45"),
+    ("123.45<sup>1</sup>", "123.45¹"),                  # a footnote mark: not part of the figure
+    ("面积(m<sup>2</sup>)", "面积(m²)"), ("H<sub>2</sub>O", "H₂O"),
+    ("<span style='display:none'>9", ""),               # never closed: hidden to the end of its cell only
+])
+def test_text_a_browser_does_not_show_is_not_read(cell: str, text: str) -> None:
+    page = f"<table><tr><td>合计</td><td>{cell}</td><td>5.00</td></tr><tr><td>支出</td><td>1.00</td></tr></table>"
+    assert [ln.text for ln in read_html(page.encode())] == [f"合计\t{text}\t5.00", "支出\t1.00"]
+
+
+def test_a_footnote_mark_leaves_the_figure_missing_not_wrong() -> None:
+    page = ("<html><head><title>某县医疗保障局2024年部门预算</title></head><body><p>部门预算支出总表</p><p>单位：万元</p><table>"
+            "<tr><td>科目编码</td><td>科目名称</td><td>合计</td></tr><tr><td></td><td>合计</td><td>123.45<sup>1</sup></td></tr>"
+            "</table></body></html>")
+    assert [i["value"] for i in process_bytes(page.encode(), "p.html").line_items] == [None]  # was 123.451
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_page_in_utf16_without_a_byte_order_mark_is_a_page(encoding: str) -> None:
+    data = _page().encode(encoding)
+    assert looks_like_html(data) and detect_format(data) == "html"
+    assert [(r, c, v) for r, c, v in _figures_of(data)] == _figures(_page())
+
+
+def _figures_of(data: bytes) -> list[tuple[str, str, float]]:
+    result = process_bytes(data, "page.html")
+    return [(i["row_label"], i["column_header"], i["value"]) for i in result.line_items]

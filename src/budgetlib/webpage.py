@@ -24,7 +24,21 @@ them (the HTML5 parsing rules), so no figure is lost:
 * invisible characters (zero-width space U+200B, word joiner U+2060, a stray byte-order mark
   U+FEFF) count as nothing and no-break and other Unicode spaces as spaces, in cells and blocks;
 * a ``<caption>`` (often the table's title and unit) is read as blocks before the table's rows;
+* a cell spanning rows (``rowspan``) keeps its text in its first row and its columns empty in
+  the rows below, so their cells stay under their own headers; a span ends with its row group
+  (``<thead>``/``<tbody>``/``<tfoot>``), as in browsers;
+* a table inside a cell is a table of its own when it has more than one row or the cell also
+  holds paragraphs: the cell was layout (a whole page laid out in one cell), so the cell's text
+  around it is read as blocks, in page order, and the cell is left empty; a one-row table in a
+  cell of plain text is part of the cell's text.
+  Tables nested deeper than :data:`MAX_TABLE_DEPTH` are read as the text of their cell;
 * a ``colspan`` above :data:`MAX_COLSPAN` counts as :data:`MAX_COLSPAN` (as in browsers);
+* text a browser does not show is not read: an inline element (``<span>``, ``<font>`` …) with
+  the ``hidden`` attribute or a style of ``display:none`` or ``visibility:hidden`` (a hidden
+  ``9`` in ``12<span style="display:none">9</span>3.45`` would make 1293.45). Left open, it
+  hides no more than the rest of its cell or paragraph. ``<sup>``/``<sub>`` digits are read as
+  superscript/subscript characters (``m²``), so a footnote mark after a figure (``123.45¹``)
+  leaves the figure unreadable rather than wrong (123.451);
 * a ``<script>``, ``<style>`` or other skipped element that is never closed hides everything
   after it — in a browser too. When that text holds page markup (paragraphs, tables, line
   breaks with text) :func:`read_html` raises :class:`UnreadablePage` naming the line, rather
@@ -39,17 +53,30 @@ HTML without ``<html>``/``<!DOCTYPE>`` (a fragment copied out of a page) is reco
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from budgetlib.read import DecodeError, SourceLine, cells_to_line, decode
 
-__all__ = ["MAX_COLSPAN", "UnreadablePage", "looks_like_html", "read_html"]
+__all__ = ["MAX_COLSPAN", "MAX_ROWSPAN", "MAX_TABLE_DEPTH", "UnreadablePage", "looks_like_html", "read_html"]
 
 MAX_COLSPAN = 1_000
 """The most columns one cell may span. Real budget tables are a few dozen columns wide; a
 larger ``colspan`` (a damaged page, or ``colspan="2000000000"``) is clamped to this, as the
 HTML standard and browsers do, so that one cell cannot exhaust memory."""
+
+MAX_ROWSPAN = 65_534
+"""The most rows one cell may span (the HTML standard's limit); ``rowspan="0"`` spans the rest
+of its row group."""
+
+MAX_TABLE_DEPTH = 32
+"""Tables nested deeper than this are read as the text of the cell they stand in. Real pages
+nest a few levels (a layout table or two); a damaged or hostile page nesting thousands would
+otherwise cost time growing with the square of its depth."""
+
+# Where a block (a paragraph, a heading, a <br>) ends inside a cell. A cell's text runs on over
+# it; a layout cell's text is split there into blocks. Never in decoded text (NUL is refused).
+_BLOCK_END = "\x00"
 
 _BLOCK = {
     "p", "div", "section", "article", "header", "footer", "main", "aside", "nav", "h1", "h2", "h3",
@@ -67,6 +94,13 @@ _JS_NOT_MARKUP = re.compile(
     r"'(?:\\[\s\S]|[^'\\\n])*'|\"(?:\\[\s\S]|[^\"\\\n])*\"|`(?:\\[\s\S]|[^`\\])*`"
     r"|/\*[\s\S]*?\*/|(?<!:)//[^\n]*|/<(?:\\.|[^/\\\n])*/")
 _CSS_NOT_MARKUP = re.compile(r"'(?:\\[\s\S]|[^'\\\n])*'|\"(?:\\[\s\S]|[^\"\\\n])*\"|/\*[\s\S]*?\*/")
+# Inline elements: one that is hidden hides its text up to its end, or to the next block, cell
+# or row (an inline element cannot hold those). Void elements inside it are skipped with it.
+_INLINE = {"span", "font", "b", "i", "em", "strong", "u", "s", "strike", "small", "big", "a", "label", "sup", "sub",
+           "code", "abbr", "cite", "q", "mark", "ins", "del", "tt", "var", "kbd", "samp", "nobr"}
+_VOID = {"br", "wbr", "img", "input", "hr"}
+_HIDING_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_RAISED = {"sup": str.maketrans("0123456789+-=()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾"), "sub": str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")}
 # Characters that show nothing: dropped from text.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"))
 
@@ -83,7 +117,15 @@ class _Table:
     row: list[str] | None = None
     cell: list[str] | None = None
     span: int = 1
+    row_span: int = 1
     caption: bool = False
+    #: the rows of a table inside a cell, kept until it ends (one row: part of the cell's text)
+    kept: list[list[str]] = field(default_factory=list)
+    #: columns taken by cells spanning down from rows above: column → rows still to take,
+    #: counting the open row
+    spanned: dict[int, int] = field(default_factory=dict)
+    #: the open cell held a table of its own: its text is blocks, not a cell
+    layout: bool = False
 
 
 class _Reader(HTMLParser):
@@ -97,8 +139,11 @@ class _Reader(HTMLParser):
         self.title = ""
         self.n_block = 0
         self.n_table = 0
-        self.tables: list[_Table] = []  # open tables (a nested one is read into its cell)
+        self.tables: list[_Table] = []  # open tables, the innermost last
+        self.ignored = 0  # <table> tags open beyond MAX_TABLE_DEPTH
         self.held: list[str] = []  # blocks met in the open top-level row, outside its cells
+        self.hidden: list[str] = []  # open inline elements that hide their text, the outermost first
+        self.raised: list[str] = []  # open <sup>/<sub>
 
     # text outside tables ------------------------------------------------------------
     def _flush(self) -> None:
@@ -125,15 +170,36 @@ class _Reader(HTMLParser):
             self._flush()  # text that stood in the table before this row comes before it
         table.row = []
 
+    def _open_cell(self, table: _Table, attrs: list[tuple[str, str | None]]) -> None:
+        assert table.row is not None
+        while len(table.row) in table.spanned:  # columns taken by cells spanning down from above
+            table.row.append("")
+        values = dict(attrs)
+        table.cell, table.span, table.row_span = [], _colspan(values.get("colspan")), _rowspan(values.get("rowspan"))
+
     def _close_cell(self, table: _Table) -> None:
         if table.cell is None or table.row is None:
             return
-        cell = "".join(_squash(p) for p in "".join(table.cell).split("\n"))
+        text = "".join(table.cell)
+        if table.layout:  # the cell held a table of its own: what is left of its text is blocks
+            self._blocks(text)
+            text, table.layout = "", False
+        cell = "".join(_squash(p) for p in re.split(f"[\n{_BLOCK_END}]", text))
+        if table.row_span > 1:
+            for column in range(len(table.row), len(table.row) + table.span):
+                table.spanned[column] = table.row_span  # this row, then row_span - 1 below
         table.row.extend([cell] + [""] * (table.span - 1))
         table.cell = None
-        outer = self.tables[-2] if len(self.tables) > 1 else None
-        if outer is not None and outer.cell is not None and cell:
-            outer.cell.append(cell + " ")  # a table inside a cell: its text joins the cell
+
+    def _blocks(self, text: str) -> None:
+        """The text of a layout cell: a block for each paragraph, heading or line."""
+        for part in re.split(f"[\n{_BLOCK_END}]", text):
+            self.text.append(part)
+            self._flush()
+
+    def _end_rows(self, table: _Table) -> None:
+        """A row ends: the cells spanning down into it have a row less to go."""
+        table.spanned = {column: left - 1 for column, left in table.spanned.items() if left > 1}
 
     def _close_row(self, table: _Table) -> None:
         self._close_cell(table)
@@ -141,7 +207,9 @@ class _Reader(HTMLParser):
             return
         table.rows += 1
         row, table.row = table.row, None
+        self._end_rows(table)
         if len(self.tables) > 1:
+            table.kept.append(row)
             return
         if any(row):
             self.lines.append(SourceLine(cells_to_line(row), f"table {self.n_table} row {table.rows}"))
@@ -153,7 +221,24 @@ class _Reader(HTMLParser):
 
     def _close_table(self) -> None:
         self._close_row(self.tables[-1])
-        self.tables.pop()
+        table = self.tables.pop()
+        if not self.tables:
+            return
+        outer = self.tables[-1]
+        if outer.cell is None:
+            return
+        held = "".join(outer.cell)
+        if len(table.kept) <= 1 and not outer.layout and _BLOCK_END not in held:
+            # one row in a cell of plain text: part of the cell (合计<table><tr><td>5.80</td></tr></table>)
+            outer.cell.extend(cell + " " for row in table.kept for cell in row if cell)
+            return
+        # a table of its own: the cell holding it, or paragraphs with it, was layout
+        self._blocks(held)
+        outer.cell, outer.layout = [], True
+        self.n_table += 1
+        for number, row in enumerate(table.kept, start=1):
+            if any(row):
+                self.lines.append(SourceLine(cells_to_line(row), f"table {self.n_table} row {number}"))
 
     def _fostering(self, table: _Table) -> bool:
         """Whether text and blocks met now stand in the top-level ``table`` outside its cells
@@ -168,17 +253,21 @@ class _Reader(HTMLParser):
                 self._open_row(table)
             elif len(self.tables) == 1:
                 self._end_block(table)  # text on either side of a cell is not one block
-            table.cell, table.span = [], _colspan(dict(attrs).get("colspan"))
+            self._open_cell(table, attrs)
         elif tag == "tr":
             self._close_row(table)
             table.caption = False
             self._open_row(table)
         elif tag in _SECTIONS:
             self._close_row(table)
+            if tag != "caption" and tag != "colgroup":
+                table.spanned = {}  # a new row group: spans from the last one end
             table.caption = tag == "caption"
         elif table.cell is not None:
             if tag == "br":
                 table.cell.append("\n")
+            elif tag in _BLOCK:
+                table.cell.append(_BLOCK_END)
         elif table.caption and (tag == "br" or tag in _BLOCK):
             self._flush()  # a caption of two lines (title, unit) gives two blocks
         elif (tag == "br" or tag in _BLOCK) and self._fostering(table):
@@ -187,6 +276,8 @@ class _Reader(HTMLParser):
     def _table_end(self, table: _Table, tag: str) -> None:
         if tag in ("td", "th"):
             self._close_cell(table)
+        elif table.cell is not None and tag in _BLOCK:
+            table.cell.append(_BLOCK_END)
         elif tag in ("tr", "thead", "tbody", "tfoot"):
             self._close_row(table)
         elif tag == "caption":
@@ -207,9 +298,12 @@ class _Reader(HTMLParser):
         if tag == "title":
             self.in_title = True
             return
-        if self.skip:
+        if self.skip or self._hides_start(tag, attrs):
             return
         if tag == "table":
+            if len(self.tables) >= MAX_TABLE_DEPTH:
+                self.ignored += 1
+                return
             if self.tables and self.tables[-1].cell is None:
                 self._close_table()  # <table> directly in a table: that table has ended
             if not self.tables:
@@ -234,7 +328,10 @@ class _Reader(HTMLParser):
         if tag == "title":
             self.in_title = False
             return
-        if self.skip:
+        if self.skip or self._hides_end(tag):
+            return
+        if tag == "table" and self.ignored:
+            self.ignored -= 1
             return
         if self.tables:
             self._table_end(self.tables[-1], tag)
@@ -246,8 +343,10 @@ class _Reader(HTMLParser):
         if self.in_title:
             self.title += data
             return
-        if self.skip:
+        if self.skip or self.hidden:
             return
+        if self.raised:
+            data = data.translate(_RAISED[self.raised[-1]])
         if self.tables:
             table = self.tables[-1]
             if table.cell is not None:
@@ -259,11 +358,55 @@ class _Reader(HTMLParser):
             return
         self.text.append(data)
 
+    # text a browser does not show -------------------------------------------------------
+    def _hides_start(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+        """Whether the start tag ``tag`` is hidden or starts hiding; a block, cell or row
+        ends what an inline element left open hid."""
+        if self.hidden:
+            if tag in _INLINE:
+                self.hidden.append(tag)
+                return True
+            if tag in _VOID:
+                return True
+            self.hidden.clear()
+        if tag in _INLINE and _is_hidden(attrs):
+            self.hidden.append(tag)
+            return True
+        if tag in _RAISED:
+            self.raised.append(tag)
+        elif tag not in _INLINE and tag not in _VOID:
+            self.raised.clear()  # a <sup> left open ends with its block, cell or row
+        return False
+
+    def _hides_end(self, tag: str) -> bool:
+        """Whether the end tag ``tag`` is hidden (or ends hiding)."""
+        if self.hidden:
+            if tag in _INLINE:
+                if tag in self.hidden:
+                    del self.hidden[len(self.hidden) - 1 - self.hidden[::-1].index(tag):]
+                return True
+            self.hidden.clear()
+        if tag in _RAISED and tag in self.raised:
+            del self.raised[len(self.raised) - 1 - self.raised[::-1].index(tag):]
+        elif tag not in _INLINE:
+            self.raised.clear()  # a <sup> left open ends with its block, cell or row
+        return False
+
     def close(self) -> None:
         super().close()
         while self.tables:  # the end of the page closes every open cell, row and table
             self._close_table()
         self._flush()
+
+
+def _is_hidden(attrs: list[tuple[str, str | None]]) -> bool:
+    """Whether an element's attributes hide it: ``hidden``, or ``display:none`` or
+    ``visibility:hidden`` in its style.
+
+    >>> _is_hidden([("style", "color:red; DISPLAY : none")]), _is_hidden([("hidden", None)]), _is_hidden([("style", "")])
+    (True, True, False)
+    """
+    return any(name == "hidden" or (name == "style" and value and _HIDING_STYLE.search(value)) for name, value in attrs)
 
 
 def _squash(text: str) -> str:
@@ -285,6 +428,18 @@ def _colspan(value: str | None) -> int:
     if value is None or not value.isdecimal():
         return 1
     return min(int(value), MAX_COLSPAN)
+
+
+def _rowspan(value: str | None) -> int:
+    """The rows a cell spans: its ``rowspan`` if a plain number, 0 meaning the rest of its row
+    group; at most :data:`MAX_ROWSPAN`.
+
+    >>> _rowspan("2"), _rowspan(None), _rowspan("x"), _rowspan("0"), _rowspan("999999")
+    (2, 1, 1, 65534, 65534)
+    """
+    if value is None or not value.strip().isdecimal():
+        return 1
+    return min(int(value) or MAX_ROWSPAN, MAX_ROWSPAN)
 
 
 def _hidden_content(text: str, line: int, column: int, tag: str) -> bool:
@@ -350,6 +505,8 @@ def looks_like_html(data: bytes) -> bool:
     head = data[:1024]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         head = head.decode("utf-16", "ignore").encode("utf-8")
+    elif b"\x00" in head:  # UTF-16 without a byte-order mark (read.decode reads it so)
+        return any(_HTML_START.match(head.decode(name, "ignore").encode("utf-8").lstrip()) for name in ("utf-16-le", "utf-16-be"))
     return _HTML_START.match(head.removeprefix(b"\xef\xbb\xbf").lstrip()) is not None
 
 
