@@ -8,7 +8,14 @@ import pytest
 
 from budgetlib.pipeline import process_bytes
 from budgetlib.read import load_lines, to_lines, to_rows
-from budgetlib.tables import detect_unit, find_tables, line_items, match_title, table_specs
+from budgetlib.tables import (
+    MAX_WRAPPED_LINES,
+    detect_unit,
+    find_tables,
+    line_items,
+    match_title,
+    table_specs,
+)
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 
@@ -167,3 +174,14 @@ def test_a_table_in_renminbi_yuan_is_converted(tmp_path: Path) -> None:
     result = process_bytes(text.encode(), "t.txt")
     values = {(i["table_id"], i["unit"]): i["value_wan"] for i in result.line_items}
     assert values[("expenditure", "元")] == pytest.approx(123.45) and values[("three_public", "百万元")] == pytest.approx(8.06)
+
+
+def test_a_wrapped_name_takes_at_most_a_few_lines() -> None:
+    """A name wraps over a few lines; thousands of short lines after a row are not all its name
+    (merging them all cost time and memory growing with the square of their number)."""
+    text = "部门预算支出总表\n单位：万元\n科目编码\t科目名称\t合计\n210\t卫生健康支出\t5.00\n" + "\t段\t\n" * 50 + "211\t节能环保支出\t1.00\n"
+    found = find_tables(to_rows(to_lines(text)))
+    items = [i for t in found for i in line_items(t)]
+    labels = [i.row_label for i in items]
+    assert labels == ["卫生健康支出" + "段" * MAX_WRAPPED_LINES, "节能环保支出"]
+    assert [i.value for i in items] == [5.0, 1.0]

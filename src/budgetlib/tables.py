@@ -27,6 +27,7 @@ from budgetlib.numbers import CACHE_SIZE, MONEY_UNITS, parse_amount, parse_code,
 from budgetlib.read import Row
 
 __all__ = [
+    "MAX_WRAPPED_LINES",
     "TableSpec",
     "Table",
     "LineItem",
@@ -551,15 +552,23 @@ def _split_header_and_data(rows: Sequence[Row]) -> tuple[list[Row], list[Row]]:
     return header, data
 
 
+#: lines a wrapped name or code may take after its row's first line; short lines beyond them
+#: are rows of their own (merged without end, thousands cost time growing with their square)
+MAX_WRAPPED_LINES = 8
+
+
 def _merge_continuations(data: Sequence[Row], columns: Sequence[Column]) -> list[Row]:
-    """Join rows that only carry the wrapped rest of the previous row's name or code."""
+    """Join rows that only carry the wrapped rest of the previous row's name or code (at most
+    :data:`MAX_WRAPPED_LINES` of them)."""
     merged: list[Row] = []
+    wrapped = 0  # lines joined to the last row
     value_cols = {c.index for c in columns if c.role == "value"}
     seq_cols = {c.index for c in columns if c.role == "seq"}
     code_cols = [c.index for c in columns if c.role == "code"]
     for row in data:
         cells = list(row.cells)
-        if merged and _is_continuation(cells, merged[-1].cells, value_cols, seq_cols, code_cols):
+        if merged and wrapped < MAX_WRAPPED_LINES and _is_continuation(cells, merged[-1].cells, value_cols, seq_cols, code_cols):
+            wrapped += 1
             prev = merged[-1]
             width = max(len(prev.cells), len(cells))
             pc = list(prev.cells) + [""] * (width - len(prev.cells))
@@ -570,6 +579,7 @@ def _merge_continuations(data: Sequence[Row], columns: Sequence[Column]) -> list
             merged[-1] = Row(tuple(pc), tuple(pl))
             continue
         merged.append(row)
+        wrapped = 0
     return merged
 
 
