@@ -240,3 +240,20 @@ def test_files_of_the_same_name_in_two_folders_given_are_told_apart(tmp_path: Pa
     (tmp_path / "a" / "only.txt").write_bytes(b"")
     outputs = ingest([tmp_path / "a", tmp_path / "b"])
     assert sorted(outputs.errors["source_file"].to_list()) == ["a/report.txt", "b/report.txt", "only.txt"]
+
+
+def test_an_output_folder_inside_the_input_folder_is_not_read_back(tmp_path: Path) -> None:
+    """`budgetlib ingest in --out in/out`, run twice: the second run must not read the first
+    run's outputs as documents (they became a "budget" and 13 errors), and both runs agree."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(RAW / GOOD, folder / GOOD)
+    runner = CliRunner()
+    outputs = []
+    for _ in range(2):
+        result = runner.invoke(app, ["ingest", str(folder), "--out", str(folder / "out")])
+        assert result.exit_code == 0, result.output
+        outputs.append({p.name: p.read_bytes() for p in sorted((folder / "out").iterdir()) if p.is_file()})
+    assert outputs[0] == outputs[1]
+    docs = pl.read_parquet(folder / "out" / "documents.parquet")
+    assert docs["source_file"].to_list() == [GOOD] and pl.read_csv(folder / "out" / "errors.csv").height == 0

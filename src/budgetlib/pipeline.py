@@ -104,20 +104,22 @@ def discover(paths: Iterable[Path | str]) -> list[Path]:
     return [path for path, _ in discover_named(paths)]
 
 
-def discover_named(paths: Iterable[Path | str]) -> list[tuple[Path, str]]:
+def discover_named(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) -> list[tuple[Path, str]]:
     """``(path, source_file)`` for the files named and every entry below the folders named,
     sorted by name. ``source_file`` is the path below the folder given (``c/report.txt``), so
     two files of one name in two folders stay apart, with any bytes that are not UTF-8
     written as ``\\xd5``. Inside folders, hidden entries and the folder's own notes
     (README.md, SOURCES.md, LICENSE) are skipped; a file named explicitly is always read.
     Entries that are not regular files (pipes, broken links, links to folders, folders that
-    cannot be listed) are kept, so that reading them reports why they were not read."""
+    cannot be listed) are kept, so that reading them reports why they were not read. Folders
+    in ``exclude`` (the output folder, when it lies inside an input folder) are not entered."""
     found: dict[Path, str] = {}
+    skip = frozenset(path.resolve() for path in exclude)
     for p in map(Path, paths):
         if not p.is_dir():
             found.setdefault(p, _display_name(p.name))
             continue
-        for path in _walk(p):
+        for path in _walk(p, skip):
             found.setdefault(path, _display_name(path.relative_to(p).as_posix() if path != p else p.name))
     return sorted(_apart(found).items(), key=lambda item: (item[0].name, str(item[0])))
 
@@ -134,9 +136,10 @@ def _apart(found: dict[Path, str]) -> dict[Path, str]:
             for path, name in found.items()}
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def _walk(folder: Path, skip: frozenset[Path] = frozenset()) -> Iterator[Path]:
     """Every entry below ``folder`` that is not a folder it can descend into; links to folders
-    are not followed (no loops), and a folder that cannot be listed is itself returned."""
+    are not followed (no loops), folders in ``skip`` (resolved) are left out, and a folder
+    that cannot be listed is itself returned."""
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
@@ -146,7 +149,9 @@ def _walk(folder: Path) -> Iterator[Path]:
         if entry.name.startswith(".") or _FOLDER_NOTES.match(entry.name):
             continue
         if entry.is_dir(follow_symlinks=False):
-            yield from _walk(Path(entry.path))
+            if skip and Path(entry.path).resolve() in skip:
+                continue
+            yield from _walk(Path(entry.path), skip)
         else:
             yield Path(entry.path)
 
@@ -318,10 +323,11 @@ def read_chunk(files: Sequence[tuple[Path, str]], settings: ReadSettings | None 
 
 
 def _chunks(paths: Iterable[Path | str], settings: ReadSettings | None, engine: str,
-            scheduler: str | None) -> Iterator[dict[str, pl.DataFrame]]:
+            scheduler: str | None, exclude: Iterable[Path] = ()) -> Iterator[dict[str, pl.DataFrame]]:
     """The batch as :func:`read_chunk` frames, ``CHUNK_DOCUMENTS`` files at a time, in order:
-    memory holds a chunk's rows, never a dict per figure of the whole batch."""
-    files = discover_named(paths)
+    memory holds a chunk's rows, never a dict per figure of the whole batch. Folders in
+    ``exclude`` are not read."""
+    files = discover_named(paths, exclude)
     chunks = [files[i:i + CHUNK_DOCUMENTS] for i in range(0, len(files), CHUNK_DOCUMENTS)]
     work = functools.partial(read_chunk, settings=settings)
     for _, frames in engines.run(chunks, work, engine=engine, scheduler=scheduler):
@@ -391,13 +397,13 @@ def ingest_to_folder(paths: Iterable[Path | str], out_dir: Path, settings: ReadS
     streamed into the published files (same tables, same rows, same order as
     :func:`write_outputs`) and removed. Only the panel, one row per document, is built in
     memory. The published files are replaced together when all are written: an interrupted
-    run leaves them as they were.
+    run leaves them as they were. An ``out_dir`` inside an input folder is not read as input.
     """
     with _staged(out_dir) as stage:
         parts_dir = stage / "parts"
         parts_dir.mkdir()
         parts: dict[str, list[Path]] = {name: [] for name in _CHUNKED}
-        for i, chunk in enumerate(_chunks(paths, settings, engine, scheduler)):
+        for i, chunk in enumerate(_chunks(paths, settings, engine, scheduler, exclude=(out_dir,))):
             for name in _CHUNKED:
                 if chunk[name].height:
                     parts[name].append(parts_dir / f"{name}.{i:06d}.parquet")
