@@ -185,3 +185,19 @@ def test_a_wrapped_name_takes_at_most_a_few_lines() -> None:
     labels = [i.row_label for i in items]
     assert labels == ["卫生健康支出" + "段" * MAX_WRAPPED_LINES, "节能环保支出"]
     assert [i.value for i in items] == [5.0, 1.0]
+
+
+@pytest.mark.parametrize("row", ["部门预算支出总表\t\t单位：元", "表3\t部门预算支出总表", "部门预算支出总表\t公开03表",
+                                 "附表1\t部门预算支出总表\t单位:元", "部门预算支出总表\t2024年\t单位：元"])
+def test_a_title_sharing_its_row_with_its_number_or_unit(row: str) -> None:
+    """A title beside its table number (表3, 公开03表) or its unit is still the title (the
+    table was lost), and a unit beside it is the table's."""
+    text = "某县医疗保障局2024年部门预算\n" + row + ("\n" if "单位" in row else "\n单位：元\n") + "科目编码\t科目名称\t合计\n\t合计\t1234500\n"
+    assert [t.table_id for t in find_tables(to_rows(to_lines(text)))] == ["expenditure"]
+    result = process_bytes(text.encode(), "t.txt")
+    assert [(i["unit"], i["value_wan"]) for i in result.line_items] == [("元", pytest.approx(123.45))]
+
+
+@pytest.mark.parametrize("row", ["部门预算支出总表\t123.45", "部门预算支出总表\t收入总表", "合计\t部门预算支出总表\t5.00"])
+def test_a_title_beside_a_figure_or_another_name_is_not_a_title(row: str) -> None:
+    assert match_title(to_rows(to_lines(row))[0]) is None

@@ -128,10 +128,38 @@ def match_title(row: Row) -> str | None:
     """The table id when ``row`` is a table title, else ``None``.
 
     A title is a row whose only non-empty cell names a standard table (table-of-contents
-    entries with dot leaders or page numbers, and sentences that mention a table, are not).
+    entries with dot leaders or page numbers, and sentences that mention a table, are not),
+    but for the table's number, year or unit beside it (``表3 | 部门预算支出总表 | 单位：元``).
+    """
+    text = title_cell(row)
+    return None if text is None else _title_table_id(text)
+
+
+#: what may stand beside a title in its row: the table's number (表3, 附表1-2, 公开03表,
+#: 预算表01), a year, a page
+_TITLE_COMPANION = re.compile(
+    r"^(?:[\u4e00-\u9fff]{0,4}表\s*[一二三四五六七八九十\d]{1,3}(?:-\d{1,2})?|[\u4e00-\u9fff]{0,4}\d{1,3}表(?:-\d{1,2})?"
+    r"|\(?\d{4}年度?\)?|第\s*\d+\s*页(?:\s*[/,，]?\s*共\s*\d+\s*页)?)$")
+
+
+def title_cell(row: Row) -> str | None:
+    """The cell of ``row`` that may be a title: its only non-empty cell, or its one cell that
+    is not the table's number, year or unit.
+
+    >>> title_cell(Row(("表3", "部门预算支出总表", "单位：元"), (1, 1, 1)))
+    '部门预算支出总表'
+    >>> title_cell(Row(("合计", "5.00"), (1, 1))) is None
+    True
     """
     text = _only_cell(row.cells)
-    return None if text is None else _title_table_id(text)
+    if text is not None or len(row.cells) > 6:
+        return text
+    others = [c for c in row.cells if c.strip() and not _is_title_companion(c.strip())]
+    return others[0] if len(others) == 1 else None
+
+
+def _is_title_companion(text: str) -> bool:
+    return bool(_TITLE_COMPANION.match(text)) or (len(text) <= 20 and detect_unit(text) is not None)
 
 
 def _only_cell(cells: Sequence[str]) -> str | None:
@@ -302,13 +330,16 @@ def find_tables(rows: Sequence[Row]) -> list[Table]:
     for row in rows:
         table_id = match_title(row)
         if table_id is not None:
-            title = next(c for c in row.cells if c.strip())
+            title = title_cell(row) or ""
             if current is not None and current.table_id == table_id and title_key(title) == title_key(current.title):
                 current.continued += 1
                 continue
             close()
             current = Table(table_id, title.strip(), row.first_line)
-            if pending_unit and row.first_line - pending_unit[1] <= 3:
+            unit = detect_unit(" ".join(c for c in row.cells if c.strip() and c != title))
+            if unit:  # beside the title
+                current.unit, current.unit_line = unit, row.first_line
+            elif pending_unit and row.first_line - pending_unit[1] <= 3:
                 current.unit, current.unit_line = pending_unit
             tables.append(current)
             continue
