@@ -97,3 +97,15 @@ def test_ambiguous_cells_stay_unread(cell: str) -> None:
     """Unread is not 0: the figure is missing, and the audit says so (``unreadable_figure``).
     ``1.`` is a row number (1. 2. 3.), not an amount, so a figure never ends in a bare point."""
     assert parse_amount(cell) is None
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("1234500 1000000", None),   # two figures one space apart (a space-aligned table): not one figure
+    ("53 50", None), ("2101 20", None),
+    ("1 234 500", 1234500.0),    # thousands grouped by spaces
+    ("5350.22 78", 5350.2278), ("53 50.2278", 5350.2278),
+])
+def test_a_space_between_digits_joins_only_what_can_be_one_figure(text: str, value: float | None) -> None:
+    """A stray space inside a figure (PDF extraction) is repaired where the pieces hold its
+    decimal point or are groups of three; two whole numbers side by side stay unread."""
+    assert parse_amount(text) == value

@@ -41,6 +41,10 @@ CACHE_SIZE = 1 << 16
 
 def _clean(text: str) -> str:
     text = text.strip().translate(_WIDE).strip(_WRAPPING).strip()
+    if not _SPLIT_DIGITS.search(text):
+        return text
+    if "." not in text and any(len(piece) != 3 for piece in text.split()[1:]):
+        return text  # whole numbers side by side (1234500 1000000): not one figure split by a stray space
     return _SPLIT_DIGITS.sub("", text)
 
 
