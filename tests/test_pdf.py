@@ -41,3 +41,62 @@ def test_page_type_broken_pdf_names_the_damaged_page(backend: str) -> None:
     data = _damage_page(SAMPLE.read_bytes(), 3)
     with pytest.raises(PdfError, match=r"^page 3 cannot be read: the PDF is damaged"):
         read_pdf(data, PdfSettings(backend=backend))
+
+
+# ---------------------------------------------------------------------------------------
+# Text that does not show
+
+
+def _pdf(content: bytes, image: bool = False) -> bytes:
+    """A one-page PDF drawing ``content`` with a Chinese font (F1) and, when ``image``, a
+    grey image (Im1) to draw with ``Do``."""
+    font = (b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [<< "
+            b"/Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo << /Registry (Adobe) "
+            b"/Ordering (GB1) /Supplement 2 >> /DW 1000 /FontDescriptor << /Type /FontDescriptor /FontName "
+            b"/STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 "
+            b"/CapHeight 880 /StemV 93 >> >>] >>")
+    xobject = b" /XObject << /Im1 6 0 R >>" if image else b""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [5 0 R] /Count 1 >>", font,
+               b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 3 0 R >>"
+               + xobject + b" >> >>",
+               b"<< /Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray /BitsPerComponent 8 "
+               b"/Length 4 >>\nstream\n\x80\x90\xa0\xb0\nendstream"]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
+def _text(x: float, y: float, text: str, state: str = "0 g") -> bytes:
+    return f"BT {state} /F1 12 Tf {x} {y} Td <{text.encode('utf-16-be').hex()}> Tj ET\n".encode()
+
+
+def _read(content: bytes, backend: str, image: bool = False) -> list[str]:
+    return [line.text for line in read_pdf(_pdf(content, image), PdfSettings(backend=backend))]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_white_text_on_the_page_is_not_read(backend: str) -> None:
+    """A white 999.00 in a cell that shows empty (a figure hidden in a spreadsheet, printed to
+    PDF) would be read as the cell's figure."""
+    content = _text(40, 800, "合计") + _text(120, 800, "999.00", "1 g") + _text(40, 780, "支出") + _text(120, 780, "5.00")
+    assert _read(content, backend) == ["合计", "支出\t5.00"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_white_text_on_a_dark_background_is_read(backend: str) -> None:
+    content = b"0 0 0.5 rg 30 790 200 30 re f\n" + _text(40, 800, "合计") + _text(120, 800, "5.00", "1 g") + _text(40, 760, "支出")
+    assert _read(content, backend) == ["合计\t5.00", "支出"]
+
+
+def test_invisible_text_is_not_read_but_over_an_image_it_is_the_scan_text() -> None:
+    """Render mode 3 draws nothing: alone on a page it is hidden; over an image it is the text
+    layer of a scan made searchable (OCR), which is what the page shows."""
+    hidden = _text(40, 800, "支出合计数") + _text(120, 800, "999.00", "3 Tr")
+    assert _read(hidden, "pypdfium2") == ["支出合计数"]
+    scan = b"q 300 0 0 100 30 760 cm /Im1 Do Q\n" + _text(40, 800, "支出合计数", "3 Tr") + _text(120, 800, "5.00", "3 Tr")
+    assert _read(scan, "pypdfium2", image=True) == ["支出合计数\t5.00"]

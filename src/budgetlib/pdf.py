@@ -12,7 +12,11 @@ the same kind of lines the text reader gives, so everything downstream is shared
 * **text outside tables** (titles, narrative) becomes one line per printed line; wide gaps
   (aligned columns without rules) become tabs, letter-spacing of justified Chinese text is
   dropped, page numbers are left out;
-* every line keeps its location, ``p.3 l.12`` (page 3, 12th line read on that page).
+* every line keeps its location, ``p.3 l.12`` (page 3, 12th line read on that page);
+* only text that shows is read: a character drawn white, or invisible (render mode 3; the
+  pdfplumber backend cannot tell this mode), is read only where it stands on an image or on a
+  filled shape in a colour (white on a dark header; the text layer of a scan made searchable),
+  never on bare paper (a figure hidden in a spreadsheet cell, printed to PDF).
 
 Two maintained libraries can supply the characters and rules (:class:`PdfSettings.backend`):
 ``pypdfium2`` (PDFium, the default — same text, about 20× faster; see
@@ -117,6 +121,7 @@ class Glyph:
     top: float
     bottom: float
     size: float
+    ink: bool = True  # False: drawn white or invisible (render mode 3)
 
     @property
     def cx(self) -> float:
@@ -149,12 +154,14 @@ class PageContent:
     glyphs: list[Glyph] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     images: int = 0  # image objects on the page
+    #: boxes (x0, top, x1, bottom) of images and of filled shapes in a colour that shows
+    backgrounds: list[tuple[float, float, float, float]] = field(default_factory=list)
 
 
-def _glyph(text: str, x0: float, x1: float, baseline: float, size: float) -> Glyph:
+def _glyph(text: str, x0: float, x1: float, baseline: float, size: float, ink: bool = True) -> Glyph:
     """A glyph whose box is drawn from its baseline and size (the same for every font)."""
     size = max(size, 1.0)
-    return Glyph(text, x0, x1, baseline - 0.8 * size, baseline + 0.2 * size, size)
+    return Glyph(text, x0, x1, baseline - 0.8 * size, baseline + 0.2 * size, size, ink)
 
 
 def _visible(rgb: Sequence[float] | None) -> bool:
@@ -265,13 +272,19 @@ def _pdfium_pages(data: bytes, settings: PdfSettings) -> Iterator[PageContent]:
                 left, bottom, right, top = textpage.get_charbox(i, loose=True)
                 xs = [to_display(px, py)[0] for px in (left, right) for py in (bottom, top)]
                 baseline = to_display(x.value, y.value)[1]
-                content.glyphs.append(_glyph(ch, min(xs), max(xs), baseline, size))
+                content.glyphs.append(_glyph(ch, min(xs), max(xs), baseline, size, _pdfium_ink(textpage.raw, i, raw)))
             textpage.close()
             for obj in page.get_objects(max_depth=4):
+                placed = _compose(_container_transform(obj), to_display)
                 if obj.type == raw.FPDF_PAGEOBJ_IMAGE:
                     content.images += 1
+                    content.backgrounds.append(_pdfium_box(obj, placed))
                 elif obj.type == raw.FPDF_PAGEOBJ_PATH:
-                    content.rules.extend(_pdfium_path_rules(obj, _compose(_container_transform(obj), to_display), settings, raw))
+                    content.rules.extend(_pdfium_path_rules(obj, placed, settings, raw))
+                    if _pdfium_filled(obj, raw):
+                        box = _pdfium_box(obj, placed)
+                        if min(box[2] - box[0], box[3] - box[1]) > settings.rule_max_width:
+                            content.backgrounds.append(box)
             page.close()
             yield content
     finally:
@@ -305,6 +318,34 @@ def _pdfium_reason(message: str) -> str:
     if "format" in message.lower() or "file" in message.lower():
         return "the PDF is damaged or truncated and cannot be opened"
     return f"the PDF cannot be opened ({message})"
+
+
+#: text render modes that draw nothing (3: invisible, 7: clip only) or only an outline (1, 5)
+_INVISIBLE_MODES, _STROKE_MODES = (3, 7), (1, 5)
+
+
+def _pdfium_ink(textpage: object, index: int, raw: Any) -> bool:
+    """Whether character ``index`` is drawn in a colour that shows (not white, not render mode 3)."""
+    obj = raw.FPDFText_GetTextObject(textpage, index)
+    mode = raw.FPDFTextObj_GetTextRenderMode(obj) if obj else 0
+    if mode in _INVISIBLE_MODES:
+        return False
+    getter = raw.FPDFText_GetStrokeColor if mode in _STROKE_MODES else raw.FPDFText_GetFillColor
+    return _visible(_pdfium_color(getter, textpage, index))
+
+
+def _pdfium_filled(obj: Any, raw: Any) -> bool:
+    """Whether a path object is filled in a colour that shows."""
+    fillmode, stroke = ctypes.c_int(0), ctypes.c_int(0)
+    raw.FPDFPath_GetDrawMode(obj.raw, ctypes.byref(fillmode), ctypes.byref(stroke))
+    return fillmode.value != 0 and _visible(_pdfium_color(raw.FPDFPageObj_GetFillColor, obj.raw))
+
+
+def _pdfium_box(obj: Any, to_display: Callable[[float, float], Point]) -> tuple[float, float, float, float]:
+    """An object's bounding box on the displayed page: (x0, top, x1, bottom)."""
+    left, bottom, right, top = obj.get_bounds()
+    corners = [to_display(px, py) for px in (left, right) for py in (bottom, top)]
+    return (min(c[0] for c in corners), min(c[1] for c in corners), max(c[0] for c in corners), max(c[1] for c in corners))
 
 
 def _pdfium_path_rules(obj: object, to_display: Callable[[float, float], Point], settings: PdfSettings, raw: object) -> list[Rule]:
@@ -345,9 +386,9 @@ def _pdfium_path_rules(obj: object, to_display: Callable[[float, float], Point],
     return rules
 
 
-def _pdfium_color(getter: object, handle: object) -> tuple[float, float, float] | None:
+def _pdfium_color(getter: object, *handle: object) -> tuple[float, float, float] | None:
     r, g, b, a = (ctypes.c_uint(0) for _ in range(4))
-    if not getter(handle, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):  # type: ignore[operator]
+    if not getter(*handle, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):  # type: ignore[operator]
         return None
     if a.value == 0:
         return (1.0, 1.0, 1.0)
@@ -371,11 +412,13 @@ def _plumber_pages(data: bytes, settings: PdfSettings) -> Iterator[PageContent]:
         for page in pdf.pages:
             content = PageContent(page.page_number, float(page.width), float(page.height))
             content.glyphs = [
-                _glyph(c["text"], float(c["x0"]), float(c["x1"]), float(page.height) - float(c["matrix"][5]), float(c["size"]))
+                _glyph(c["text"], float(c["x0"]), float(c["x1"]), float(page.height) - float(c["matrix"][5]), float(c["size"]),
+                       _visible(_plumber_color(c.get("non_stroking_color"))))
                 for c in page.chars
                 if c["text"].strip()
             ]
             content.images = len(page.images)
+            content.backgrounds = [_plumber_box(image) for image in page.images]
             for line in page.lines:
                 if _visible(_plumber_color(line.get("stroking_color"))):
                     pts = line["pts"]
@@ -384,9 +427,15 @@ def _plumber_pages(data: bytes, settings: PdfSettings) -> Iterator[PageContent]:
             for rect in page.rects:
                 filled = bool(rect.get("fill")) and _visible(_plumber_color(rect.get("non_stroking_color")))
                 stroked = bool(rect.get("stroke")) and _visible(_plumber_color(rect.get("stroking_color")))
+                if filled and min(float(rect["width"]), float(rect["height"])) > settings.rule_max_width:
+                    content.backgrounds.append(_plumber_box(rect))
                 content.rules.extend(_rules_from_box(float(rect["x0"]), float(rect["top"]), float(rect["x1"]), float(rect["bottom"]), filled, stroked, settings))
             page.flush_cache()
             yield content
+
+
+def _plumber_box(obj: dict[str, Any]) -> tuple[float, float, float, float]:
+    return (float(obj["x0"]), float(obj["top"]), float(obj["x1"]), float(obj["bottom"]))
 
 
 def _skipped_pages(document: Any) -> list[int]:
@@ -443,12 +492,22 @@ def _plumber_color(value: object) -> tuple[float, ...] | None:
 
 
 def pages(data: bytes, settings: PdfSettings | None = None) -> Iterator[PageContent]:
-    """The glyphs and rules of every page, read with the configured backend."""
+    """The glyphs and rules of every page, read with the configured backend. Only glyphs that
+    show are kept (see :func:`_shown`)."""
     settings = settings or PdfSettings()
     reader = _pdfium_pages if settings.backend == "pypdfium2" else _plumber_pages
     for content in reader(data, settings):
-        content.glyphs = _dedupe(content.glyphs)
+        content.glyphs = _dedupe(_shown(content))
         yield content
+
+
+def _shown(content: PageContent) -> list[Glyph]:
+    """The glyphs of a page that show: those drawn with ink, and those drawn without (white
+    text, render mode 3) that stand on a background — white on a dark cell, or the invisible
+    text layer over the image of a scan made searchable. A white figure on white paper (a
+    figure hidden in a spreadsheet, printed to PDF) is not read. In page order."""
+    return [g for g in content.glyphs
+            if g.ink or any(x0 <= g.cx <= x1 and top <= g.cy <= bottom for x0, top, x1, bottom in content.backgrounds)]
 
 
 def _dedupe(glyphs: list[Glyph]) -> list[Glyph]:
