@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,33 @@ def test_legacy_doc_and_xls_say_what_to_convert_to(stream: str, advice: str) -> 
     with pytest.raises(IngestError) as info:
         process_bytes(_ole2(stream), "budget.pdf")
     assert info.value.stage == "read" and "legacy" in info.value.message
+
+
+def test_a_password_protected_docx_or_xlsx_says_so() -> None:
+    # Word and Excel save a document with a password as an OLE2 file holding the encrypted
+    # package: it was called a legacy .doc/.xls and the advice was to save it as .docx/.xlsx
+    data = _ole2("EncryptionInfo") + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 64
+    assert detect_format(data) == "encrypted-office"
+    with pytest.raises(UnreadableDocument, match=r"password-protected.*remove the password and save it again") as info:
+        load_document(data)
+    assert "legacy" not in str(info.value)
+
+
+def test_a_docx_whose_main_part_has_another_name_is_read() -> None:
+    # the main part is named in _rels/.rels (word/document2.xml from Word Online), not always
+    # word/document.xml: the file was called "a ZIP archive, not a document"
+    from .test_office import _docx, _table
+
+    renamed = {"word/document.xml": "word/document2.xml", "word/_rels/document.xml.rels": "word/_rels/document2.xml.rels"}
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(_docx(_table(1, 2)))) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            content = zin.read(item.filename)
+            if item.filename in ("[Content_Types].xml", "_rels/.rels"):
+                content = content.replace(b"word/document.xml", b"word/document2.xml")
+            zout.writestr(renamed.get(item.filename, item.filename), content)
+    assert detect_format(out.getvalue()) == "docx"
+    assert [ln.text for ln in load_document(out.getvalue()).lines] == ["0.0\t0.1"]
 
 
 @pytest.mark.parametrize(

@@ -261,3 +261,186 @@ def test_a_docx_part_expanding_beyond_the_cap_is_refused(monkeypatch: pytest.Mon
     monkeypatch.setattr(office, "MAX_UNZIPPED_BYTES", 1000)
     with pytest.raises(OfficeError, match=r"unpacks to more than"):
         read_docx(_docx(_table(1, 1)))
+
+
+_REVISION = 'w:id="{}" w:author="审校" w:date="2024-01-01T00:00:00Z"'
+_WRAPPERS = {
+    "ins": f"<w:ins {_REVISION.format(1)}>{{}}</w:ins>",
+    "moveTo": f"<w:moveTo {_REVISION.format(2)}>{{}}</w:moveTo>",
+    "fldSimple": '<w:fldSimple w:instr=" =SUM(ABOVE) ">{}</w:fldSimple>',
+    "sdt": "<w:sdt><w:sdtPr/><w:sdtContent>{}</w:sdtContent></w:sdt>",
+    "smartTag": '<w:smartTag w:uri="urn:x" w:element="n">{}</w:smartTag>',
+    "customXml": '<w:customXml w:element="n">{}</w:customXml>',
+    "hyperlink": '<w:hyperlink w:anchor="x">{}</w:hyperlink>',
+}
+
+
+@pytest.mark.parametrize("wrapper", list(_WRAPPERS))
+def test_docx_text_in_wrapped_runs_is_read(wrapper: str) -> None:
+    # python-docx reads only the runs directly in a paragraph (and hyperlinks): a figure in an
+    # inserted run, a field, a content control, a smart tag … was read without it (12.50 for
+    # the 120.50 Word shows) or not at all
+    def build(document: object) -> None:
+        document.add_paragraph("收入总计120.50万元")  # type: ignore[attr-defined]
+        _table(1, 2)(document)
+
+    def wrap(xml: str) -> str:
+        xml = xml.replace("<w:r><w:t>收入总计120.50万元</w:t></w:r>", "<w:r><w:t>收入总计12</w:t></w:r>"
+                          + _WRAPPERS[wrapper].format("<w:r><w:t>0</w:t></w:r>") + "<w:r><w:t>.50万元</w:t></w:r>")
+        return xml.replace("<w:r><w:t>0.1</w:t></w:r>", _WRAPPERS[wrapper].format("<w:r><w:t>0.1</w:t></w:r>"))
+
+    assert [ln.text for ln in read_docx(_rezip(_docx(build), "word/document.xml", wrap))] == ["收入总计120.50万元", "0.0\t0.1"]
+
+
+@pytest.mark.parametrize("removed", ["del", "moveFrom"])
+def test_docx_deleted_and_moved_away_text_is_not_read(removed: str) -> None:
+    # a tracked deletion (w:del, w:delText) or the old place of moved text (w:moveFrom) is not
+    # what the document says once its changes are accepted
+    old = f"<w:{removed} {_REVISION.format(3)}><w:r><w:delText>999.00</w:delText></w:r><w:r><w:t>888.00</w:t></w:r></w:{removed}>"
+    data = _rezip(_docx(_table(1, 2)), "word/document.xml", lambda x: x.replace("<w:r><w:t>0.1</w:t></w:r>", old + "<w:r><w:t>0.1</w:t></w:r>"))
+    assert [ln.text for ln in read_docx(data)] == ["0.0\t0.1"]
+
+
+def test_docx_tabs_breaks_and_text_in_drawings_are_read_as_before() -> None:
+    # a tab or line break in a paragraph splits its text as before; the text of a text box
+    # (inside a run's drawing) is not part of the paragraph, nor is an XML comment
+    def build(document: object) -> None:
+        paragraph = document.add_paragraph("收入")  # type: ignore[attr-defined]
+        paragraph.add_run().add_tab()
+        paragraph.add_run("120.50")
+        paragraph.add_run().add_break()
+        paragraph.add_run("支出")
+
+    box = "<!-- 注释 --><w:r><w:drawing><w:txbxContent><w:p><w:r><w:t>框内</w:t></w:r></w:p></w:txbxContent></w:drawing></w:r>"
+    data = _rezip(_docx(build), "word/document.xml", lambda x: x.replace("<w:r><w:t>支出</w:t></w:r>", "<w:r><w:t>支出</w:t></w:r>" + box))
+    assert [ln.text for ln in read_docx(data)] == ["收入120.50支出"]
+
+
+@pytest.mark.parametrize(("open_", "close"), [("<w:sdt><w:sdtPr/><w:sdtContent>", "</w:sdtContent></w:sdt>"),
+                                              ('<w:customXml w:element="t">', "</w:customXml>")], ids=["sdt", "customXml"])
+def test_docx_tables_rows_cells_and_paragraphs_inside_content_controls_are_read(open_: str, close: str) -> None:
+    # a table (or a paragraph) inside a body-level content control or custom XML element was
+    # skipped, the whole table lost without an error; rows and cells can be wrapped the same way
+    def build(document: object) -> None:
+        document.add_paragraph("部门收支总表")  # type: ignore[attr-defined]
+        _table(2, 2)(document)
+        document.add_paragraph("单位：万元")  # type: ignore[attr-defined]
+
+    def wrap(xml: str) -> str:
+        xml = xml.replace("<w:tbl>", open_ + "<w:tbl>").replace("</w:tbl>", "</w:tbl>" + close)
+        xml = re.sub(r"(<w:tr[ >].*?</w:tr>)", lambda m: open_ + m.group(1) + close, xml, count=1)
+        xml = re.sub(r"(<w:tc>(?:(?!<w:tc>).)*?1\.1.*?</w:tc>)", lambda m: open_ + m.group(1) + close, xml, count=1)
+        at = xml.index("<w:p>", xml.index("</w:tbl>"))
+        return xml[:at] + open_ + xml[at:].replace("</w:p>", "</w:p>" + close, 1)
+
+    lines = read_docx(_rezip(_docx(build), "word/document.xml", wrap))
+    assert [(ln.text, ln.location) for ln in lines] == [
+        ("部门收支总表", "paragraph 1"), ("0.0\t0.1", "table 1 row 1"), ("1.0\t1.1", "table 1 row 2"), ("单位：万元", "paragraph 2")]
+
+
+def test_docx_a_cell_holding_a_table_is_read_as_paragraphs_and_tables_after_its_row() -> None:
+    # a layout table holding the budget table in a cell: the inner table was never read; the
+    # cell's paragraphs (title, unit) are lines of their own, not text wrapped in one cell
+    def build(document: object) -> None:
+        outer = document.add_table(rows=2, cols=2)  # type: ignore[attr-defined]
+        layout = outer.cell(0, 0)
+        layout.text, outer.cell(0, 1).text, outer.cell(1, 0).text = "部门收支总表", "附", "注"
+        layout.add_paragraph("单位：万元")
+        inner = layout.add_table(rows=2, cols=2)
+        for r, row in enumerate([["收入", "预算数"], ["收入总计", "120.50"]]):
+            for c, text in enumerate(row):
+                inner.cell(r, c).text = text
+
+    lines = read_docx(_docx(build))
+    assert [(ln.text, ln.location) for ln in lines] == [
+        ("\t附\t", "table 1 row 1"), ("部门收支总表", "table 1 row 1"), ("单位：万元", "table 1 row 1"),
+        ("收入\t预算数", "table 2 row 1"), ("收入总计\t120.50", "table 2 row 2"), ("注\t", "table 1 row 2")]
+
+
+def test_docx_grid_before_and_after_keep_cells_in_their_columns() -> None:
+    # a row starting in the third grid column (w:gridBefore="2") had its cells read in the
+    # first two: an expenditure read on the revenue side; a row ending early (w:gridAfter)
+    # keeps the table's width
+    def third_column_only(xml: str) -> str:
+        row = re.search(r"<w:tr[ >](?:(?!</w:tr>).)*?2\.0.*?</w:tr>", xml)
+        assert row is not None
+        cell = re.search(r"<w:tc>(?:(?!<w:tc>).)*?2\.2.*?</w:tc>", row.group(0))
+        assert cell is not None
+        tr = row.group(0)[: row.group(0).index(">") + 1]
+        new = tr + '<w:trPr><w:gridBefore w:val="2"/><w:gridAfter w:val="1"/></w:trPr>' + cell.group(0) + "</w:tr>"
+        return xml.replace(row.group(0), new)
+
+    data = _rezip(_docx(_table(3, 4)), "word/document.xml", third_column_only)
+    assert [ln.text for ln in read_docx(data)] == ["0.0\t0.1\t0.2\t0.3", "1.0\t1.1\t1.2\t1.3", "\t\t2.2\t"]
+
+
+@pytest.mark.parametrize(
+    ("number_format", "value", "shown"),
+    [
+        ("[$-804]0.00", 120.5, "120.50"),  # the 0 of a locale code was taken for the figure's: 121
+        ("[$-804]#,##0.00", 1234.5, "1,234.50"),
+        ("[Color10]#,##0.00;[Red]-#,##0.00", 120.5, "120.50"),
+        ("[DBNum1][$-804]General", 120.5, "120.5"),  # shown in Chinese numerals: the full value
+        ("[$-804]General", 120.456, "120.456"),
+        ("[>=100]0.00;0.0", 120.5, "120.50"),
+        ('0.00"万元"', 5.8, "5.80"),
+        ('_ * #,##0.00_ ;_ * -#,##0.00_ ;_ * "-"??_ ;_ @_ ', 1234.5, "1,234.50"),
+        ("0!.0000", 1205000, "120.5000"),  # 元 shown as 万元 by a literal point: 1,205,000 was read
+        ('0"."0000', 1205000, "120.5000"),
+        ("0\\.0000", 12, "0.0012"),
+        ("#,##0.00,", 120500, "120.50"),  # a trailing comma shows thousands
+        ("#,##0,,", 3500000, "4"),
+        ('0.0,"千元"', 120500, "120.5"),
+    ],
+)
+def test_number_formats_show_the_figure_excel_shows(number_format: str, value: float, shown: str) -> None:
+    assert office.format_number(value, number_format) == shown
+
+
+def test_a_cell_scaled_by_its_number_format_is_read_as_shown() -> None:
+    def formats(sheet: object) -> None:
+        sheet["C2"].number_format = "[$-804]0.00"  # type: ignore[index]
+        sheet["C3"].number_format = "0!.0000"  # type: ignore[index]
+
+    data = _xlsx([["科目名称", "单位：万元", "合计"], ["卫生健康支出", "", 135.46], ["合计", "", 1354600]], extra=formats)
+    assert [ln.text for ln in read_xlsx(data)][2:] == ["卫生健康支出\t\t135.46", "合计\t\t135.4600"]
+
+
+@pytest.mark.parametrize("number_format", ['0"-"0000', "0!.00!.00"])
+def test_a_number_format_not_showing_one_figure_is_an_error_naming_the_cell(number_format: str) -> None:
+    # the reader of the sheet sees no figure (1-2050, 1.20.50): read as a figure it would be wrong
+    data = _xlsx([["科目名称", "合计"], ["卫生健康支出", 12050]], extra=lambda sheet: setattr(sheet["B2"], "number_format", number_format))  # type: ignore[index]
+    with pytest.raises(OfficeError, match=rf"sheet 表1 cell B2 .*number format {re.escape(repr(number_format))}"):
+        read_xlsx(data)
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_hidden_sheets_are_not_read(state: str) -> None:
+    # a hidden draft sheet is not part of what was published: its figures were read and could
+    # stand for the visible table's
+    def draft(sheet: object) -> None:
+        hidden = sheet.parent.create_sheet("草稿", 0)  # type: ignore[attr-defined]
+        hidden.append(["合计", 999])
+        hidden.sheet_state = state
+
+    assert [ln.text for ln in read_xlsx(_xlsx(TABLE[1:], extra=draft))] == ["表1", "科目编码\t科目名称\t合计", "210\t卫生健康支出\t135.46", "\t合计\t135.46"]
+
+
+def test_a_strict_open_xml_workbook_is_an_error_saying_so() -> None:
+    # Excel's "Strict Open XML Spreadsheet": openpyxl finds no sheets in it, and the workbook
+    # was read as empty (then "not a budget disclosure")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(_xlsx(TABLE))) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            xml = zin.read(item.filename).decode("utf-8")
+            xml = xml.replace("http://schemas.openxmlformats.org/spreadsheetml/2006/main", "http://purl.oclc.org/ooxml/spreadsheetml/main")
+            zout.writestr(item, xml.replace("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                                            "http://purl.oclc.org/ooxml/officeDocument/relationships"))
+    with pytest.raises(OfficeError, match=r"Strict Open XML.*save it as a normal Excel Workbook \(\.xlsx\)"):
+        read_xlsx(out.getvalue())
+
+
+def test_a_workbook_without_visible_sheets_is_an_error_saying_so() -> None:
+    data = _rezip(_xlsx(TABLE), "xl/workbook.xml", lambda x: x.replace('state="visible" r:id', 'state="hidden" r:id'))
+    with pytest.raises(OfficeError, match=r"the Excel workbook has no sheets to read \(1 hidden\)"):
+        read_xlsx(data)

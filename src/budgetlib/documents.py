@@ -13,14 +13,16 @@ format          recognised by                                read by
 ==============  ==========================================  =============================
 ``pdf``         ``%PDF`` near the start                      :mod:`budgetlib.pdf`
 ``pdf-ocr``     a PDF whose pages are images (a scan)        :mod:`budgetlib.ocr`
-``docx``        a ZIP holding ``word/document.xml``          :mod:`budgetlib.office`
-``xlsx``        a ZIP holding ``xl/workbook.xml``            :mod:`budgetlib.office`
+``docx``        a ZIP whose main part is a Word document     :mod:`budgetlib.office`
+``xlsx``        a ZIP whose main part is an Excel workbook   :mod:`budgetlib.office`
 ``html``        an HTML tag first (``<html``, ``<p>``…)      :mod:`budgetlib.webpage`
 ``text:<enc>``  anything else that decodes as text           :mod:`budgetlib.read`
 ==============  ==========================================  =============================
 
-Legacy Word/Excel files (``.doc``/``.xls``, OLE2 containers), images, OpenDocument files and
-other binaries raise :class:`UnreadableDocument` saying what the file is and what to convert it
+The main part of a ZIP is the one its ``_rels/.rels`` names (usually ``word/document.xml`` or
+``xl/workbook.xml``). Legacy Word/Excel files (``.doc``/``.xls``, OLE2 containers),
+password-protected DOCX/XLSX (OLE2 containers holding an ``EncryptedPackage``), images,
+OpenDocument files and other binaries raise :class:`UnreadableDocument` saying what the file is and what to convert it
 to. Every error is a :class:`budgetlib.read.DecodeError`, so callers need catch only that.
 """
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass, field
+from xml.etree import ElementTree
 
 from budgetlib.pdf import NeedsOcr, PdfError, PdfSettings, read_pdf
 from budgetlib.read import DecodeError, Line, SourceLine, decode, normalize_line, to_lines
@@ -118,7 +121,7 @@ _ARCHIVES = (b"Rar!", b"7z\xbc\xaf\x27\x1c", b"\x1f\x8b")
 
 def detect_format(data: bytes) -> str:
     """The format of ``data`` from its content: pdf, docx, xlsx, html, text, or a short
-    description of what else it is (``legacy-doc``, ``legacy-xls``, ``legacy-office``,
+    description of what else it is (``legacy-doc``, ``legacy-xls``, ``legacy-office``, ``encrypted-office``,
     ``zip``, ``zip-damaged``, ``zip-unsupported``, ``odf``, ``image``, ``archive``).
 
     >>> detect_format(b"%PDF-1.7 ..."), detect_format(b"<!DOCTYPE html><html>"), detect_format("收入".encode())
@@ -147,21 +150,44 @@ def _zip_format(data: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
+            main = _main_part_type(archive)
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):
         return "zip-damaged"
     except NotImplementedError:  # zipfile: "zip file version 25.5", unknown compression …
         return "zip-unsupported"
-    if "word/document.xml" in names:
+    if "word/document.xml" in names or "wordprocessingml" in main or "ms-word" in main:
         return "docx"
-    if "xl/workbook.xml" in names:
+    if "xl/workbook.xml" in names or "spreadsheetml" in main or "ms-excel" in main:
         return "xlsx"
     if "mimetype" in names or "content.xml" in names:
         return "odf"
     return "zip"
 
 
+#: bytes the parts naming an Office file's main part (``_rels/.rels``, ``[Content_Types].xml``) may have
+_MAX_INDEX_PART = 1024 * 1024
+
+
+def _main_part_type(archive: zipfile.ZipFile) -> str:
+    """The content type of an Office file's main part, the one ``_rels/.rels`` names (it need
+    not be ``word/document.xml``: Word Online saves ``word/document2.xml``); "" if there is none."""
+    try:
+        parts = [archive.getinfo(name) for name in ("_rels/.rels", "[Content_Types].xml")]
+        if any(part.file_size > _MAX_INDEX_PART for part in parts):
+            return ""  # not an Office file's: these parts are a few KB
+        relations, types = (ElementTree.fromstring(archive.read(part)) for part in parts)
+    except (KeyError, ElementTree.ParseError):
+        return ""
+    target = next((r.get("Target", "") for r in relations if r.get("Type", "").endswith("/officeDocument")), "")
+    part = "/" + target.lstrip("/")
+    return next((t.get("ContentType", "") for t in types if t.get("PartName") == part), "")
+
+
 def _ole_format(data: bytes) -> str:
-    """Legacy Office files are OLE2 containers; their stream names tell Word from Excel."""
+    """Legacy Office files are OLE2 containers; their stream names tell Word from Excel. A
+    password-protected DOCX/XLSX is one too, holding the encrypted package."""
+    if "EncryptedPackage".encode("utf-16-le") in data:
+        return "encrypted-office"
     if "WordDocument".encode("utf-16-le") in data:
         return "legacy-doc"
     if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
@@ -172,6 +198,7 @@ def _ole_format(data: bytes) -> str:
 _NOT_READABLE = {
     "legacy-doc": "this is a legacy Word document (.doc), which cannot be read: open it in Word, WPS or LibreOffice and save it as .docx (or export it as PDF)",
     "legacy-xls": "this is a legacy Excel workbook (.xls), which cannot be read: open it in Excel, WPS or LibreOffice and save it as .xlsx",
+    "encrypted-office": "this Word/Excel file is password-protected, so it cannot be read: open it in Word, Excel or WPS, remove the password and save it again",
     "legacy-office": "this is a legacy Microsoft Office file (.doc/.xls/.ppt), which cannot be read: save it as .docx or .xlsx (or export it as PDF)",
     "odf": "this is an OpenDocument file (.odt/.ods): save it as .docx or .xlsx (or export it as PDF)",
     "zip": "this is a ZIP archive, not a document: unpack it and ingest the files inside",

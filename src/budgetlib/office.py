@@ -5,16 +5,25 @@ openpyxl) and gives :class:`~budgetlib.read.SourceLine` objects in document orde
 kind of lines the text reader gives:
 
 * **DOCX** — paragraphs as lines of narrative (``paragraph 14``), tables as tables: each row
-  one tab-separated line (``table 2 row 5``). A cell merged across columns keeps its text in
-  its first column and leaves the others empty; a cell merged down rows keeps its text in its
-  first row. Text wrapped inside a cell is joined.
-* **XLSX** — each sheet in order: a line with the sheet's name (``sheet 表1``), then each
-  non-empty row as one tab-separated line (``sheet 表1 row 7``; trailing empty cells dropped,
-  so a title or a sentence alone in its row is a line of text unless a table row follows it),
-  numbers
-  printed as the cell's
-  number format shows them (``0.00`` → ``5.80``), merged cells in their first cell, columns
-  empty on the whole sheet left out. Formulas give their cached values; a workbook whose
+  one tab-separated line (``table 2 row 5``). Text reads as Word shows it with tracked changes
+  accepted: runs inside insertions, fields, content controls, smart tags, custom XML and
+  hyperlinks are read, deleted and moved-away text is not; paragraphs, tables, rows and cells
+  inside content controls (``w:sdt``) and custom XML are read in document order. A cell merged
+  across columns keeps its text in its first column and leaves the others empty; a cell
+  merged down rows keeps its text in its first row; grid columns a row skips
+  (``w:gridBefore``/``w:gridAfter``) are empty cells. Text wrapped inside a cell is joined. A
+  cell holding a table lays out the page: it is empty in its row, and its paragraphs (lines
+  located at the row) and tables (numbered on from the document's tables) follow the row.
+* **XLSX** — each visible sheet in order (hidden and very hidden sheets are not part of what
+  was published, and are not read; hidden rows and columns are): a line with the sheet's
+  name (``sheet 表1``), then each non-empty row as one tab-separated line (``sheet 表1 row
+  7``; trailing empty cells dropped, so a title or a sentence alone in its row is a line of
+  text unless a table row follows it), numbers printed as the cell's number format shows them
+  (``0.00`` → ``5.80``; a format that scales the value, ``#,##0.00,`` or ``0!.0000``, as
+  Excel shows it; one that does not show one figure is refused, naming the cell: see
+  :func:`format_number`), merged cells in their first cell, columns empty on the whole sheet
+  left out. A workbook with no visible sheet, or saved as Strict Open XML, is refused saying
+  so. Formulas give their cached values; a workbook whose
   formulas were saved without values (written by openpyxl or pandas, never opened in a
   spreadsheet program) is refused rather than read with its figures missing, and so is one
   whose formulas were saved with 0 in place of their results by a writer that asks the
@@ -25,8 +34,8 @@ sheet are read (not the grid up to its last cell or its ``dimension``), a merged
 ``w:gridSpan`` never spans beyond the content, and files beyond :data:`MAX_COLUMNS`,
 :data:`MAX_CELLS` or :data:`MAX_UNZIPPED_BYTES` are refused.
 
-Legacy ``.doc``/``.xls`` files are told apart (and refused with advice) by
-:mod:`budgetlib.documents`; a damaged file raises :class:`OfficeError`.
+Legacy ``.doc``/``.xls`` and password-protected files are told apart (and refused with
+advice) by :mod:`budgetlib.documents`; a damaged file raises :class:`OfficeError`.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import warnings
 import zipfile
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
@@ -100,46 +110,117 @@ def _check_unzipped_size(data: bytes, what: str) -> None:
 # DOCX
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
 def read_docx(data: bytes) -> list[SourceLine]:
     """Paragraphs and table rows of a Word document, in document order."""
     _check_unzipped_size(data, "Word document")
     try:
         import docx
-        from docx.table import Table
-        from docx.text.paragraph import Paragraph
 
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises KeyError, BadZipFile, ValueError …
         raise OfficeError(f"the Word document cannot be opened ({type(exc).__name__}): it may be damaged or protected") from exc
-    lines: list[SourceLine] = []
-    n_paragraph = n_table = n_cells = 0
-    body = document.element.body
-    for child in body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            n_paragraph += 1
-            text = _clean_cell(Paragraph(child, document).text)
-            if text:
-                lines.append(SourceLine(text, f"paragraph {n_paragraph}"))
-        elif tag == "tbl":
-            n_table += 1
-            table = Table(child, document)
-            for n_row, cells in enumerate(_docx_rows(child, table, f"table {n_table}"), start=1):
-                n_cells += len(cells)
-                if n_cells > MAX_CELLS:
-                    raise OfficeError(
-                        f"the document's tables have more than {MAX_CELLS:,} cells (passed in table {n_table}): "
-                        "it is damaged or not a disclosure"
-                    )
-                if any(cells):
-                    lines.append(SourceLine(cells_to_line(cells), f"table {n_table} row {n_row}"))
-    return lines
+    reader = _DocxReader()
+    for block in _content(document.element.body, ("p", "tbl")):
+        if block.tag == f"{_W}p":
+            reader.paragraph(block)
+        else:
+            reader.table(block)
+    return reader.lines
+
+
+def _content(parent: Any, tags: tuple[str, ...]) -> Iterator[Any]:
+    """The children of ``parent`` named ``tags`` (``p``/``tbl`` of a body or cell, ``tr`` of a
+    table, ``tc`` of a row) in document order, also those wrapped in content controls
+    (``w:sdt``) and custom XML elements (``w:customXml``), as Word shows them."""
+    wanted = {f"{_W}{tag}" for tag in tags}
+    for child in parent:
+        if child.tag in wanted:
+            yield child
+        elif child.tag == f"{_W}customXml":
+            yield from _content(child, tags)
+        elif child.tag == f"{_W}sdt":
+            for inner in child.iterchildren(f"{_W}sdtContent"):
+                yield from _content(inner, tags)
+
+
+class _DocxReader:
+    """Lines of a Word document as its paragraphs and tables are met, counting them (body
+    paragraphs and tables, nested tables too, in document order) and the cells read."""
+
+    def __init__(self) -> None:
+        self.lines: list[SourceLine] = []
+        self.n_paragraph = self.n_table = self.n_cells = 0
+
+    def paragraph(self, p: Any) -> None:
+        self.n_paragraph += 1
+        text = _clean_cell(_paragraph_text(p))
+        if text:
+            self.lines.append(SourceLine(text, f"paragraph {self.n_paragraph}"))
+
+    def table(self, tbl: Any) -> None:
+        """A table's rows, each followed by what its cells holding a table hold: their
+        paragraphs as lines of text (located at the row) and their tables."""
+        self.n_table += 1
+        name = f"table {self.n_table}"
+        for n_row, (cells, held) in enumerate(_docx_rows(tbl, name), start=1):
+            self.n_cells += len(cells)
+            if self.n_cells > MAX_CELLS:
+                raise OfficeError(
+                    f"the document's tables have more than {MAX_CELLS:,} cells (passed in {name}): it is damaged or not a disclosure"
+                )
+            if any(cells):
+                self.lines.append(SourceLine(cells_to_line(cells), f"{name} row {n_row}"))
+            for block in held:
+                if block.tag == f"{_W}tbl":
+                    self.table(block)
+                elif text := _clean_cell(_paragraph_text(block)):
+                    self.lines.append(SourceLine(text, f"{name} row {n_row}"))
+
+
+#: what a run's text is made of (as python-docx reads it): text, tabs, breaks, hyphens
+_RUN_TEXT = {f"{_W}t": None, f"{_W}tab": "\t", f"{_W}ptab": "\t", f"{_W}cr": "\n", f"{_W}noBreakHyphen": "-"}
+#: what a paragraph's text is never read from: removed text (tracked deletions, the old place
+#: of moved text) and properties
+_NOT_TEXT = {f"{_W}{tag}" for tag in ("del", "moveFrom", "pPr", "rPr", "sdtPr", "sdtEndPr")}
+
+
+def _paragraph_text(p: Any) -> str:
+    """The text of a paragraph (``w:p``) as Word shows it with its tracked changes accepted.
+
+    Its runs are read wherever they sit in the paragraph: directly, or inside insertions
+    (``w:ins``, ``w:moveTo``), fields (``w:fldSimple``), content controls (``w:sdt``), smart
+    tags, custom XML and hyperlinks; never inside deletions (``w:del``, ``w:moveFrom``). A
+    run's tabs are ``\\t`` and its line breaks ``\\n``; a run's drawings (text boxes) are not
+    part of the paragraph.
+    """
+    parts: list[str] = []
+    for child in p:
+        if not isinstance(child.tag, str):  # an XML comment or processing instruction
+            continue
+        if child.tag == f"{_W}r":
+            parts.extend(_run_text(child))
+        elif child.tag not in _NOT_TEXT and not child.tag.endswith("}Choice"):  # mc:AlternateContent: its Fallback
+            parts.append(_paragraph_text(child))
+    return "".join(parts)
+
+
+def _run_text(r: Any) -> Iterator[str]:
+    """The pieces of a run's (``w:r``) text, as python-docx reads them (a page or column break
+    is no text)."""
+    for item in r:
+        if item.tag == f"{_W}br":
+            yield "\n" if item.get(f"{_W}type", "textWrapping") == "textWrapping" else ""
+        elif item.tag in _RUN_TEXT:
+            yield _RUN_TEXT[item.tag] or item.text or ""
 
 
 def _docx_width(tbl: Any) -> int:
     """A Word table's real width: its grid columns, or its most cells in one row if more."""
     grid = len(tbl.xpath("./w:tblGrid/w:gridCol"))
-    return max([grid, *(len(tr.tc_lst) for tr in tbl.tr_lst)])
+    return max([grid, *(len(list(_content(tr, ("tc",)))) for tr in _content(tbl, ("tr",)))])
 
 
 def _grid_span(tc: Any, room: int) -> int:
@@ -152,42 +233,67 @@ def _grid_span(tc: Any, room: int) -> int:
     return max(1, min(span, room))
 
 
-def _docx_rows(tbl: Any, parent: Any, name: str) -> Iterator[list[str]]:
-    """Each row's cell texts, one per grid column; a merged cell's text only where it starts.
+def _grid_skip(tr: Any, which: str, room: int) -> int:
+    """Grid columns a row leaves empty before its first cell (``which`` ``gridBefore``) or
+    after its last (``gridAfter``), no more than ``room``."""
+    found = tr.find(f"{_W}trPr/{_W}{which}")
+    try:
+        skip = int(found.get(f"{_W}val")) if found is not None else 0
+    except (TypeError, ValueError):
+        skip = 0
+    return max(0, min(skip, room))
 
-    Read from the XML rather than python-docx's ``row.cells``, which expands ``w:gridSpan``
-    without a limit and follows a vertical merge by recursion (one level per row). A cell that
-    continues a merge from the row above (``w:vMerge``) stands for the cell it continues; one
-    with nothing above it is read as an ordinary cell.
+
+def _docx_rows(tbl: Any, name: str) -> Iterator[tuple[list[str], list[Any]]]:
+    """Each row's cell texts, one per grid column, and the content (paragraphs and tables) of
+    its cells that hold a table: such a cell lays out a page, so it is empty in the row.
+
+    A merged cell's text is only where it starts. Read from the XML rather than python-docx's
+    ``row.cells``, which expands ``w:gridSpan`` without a limit and follows a vertical merge by
+    recursion (one level per row). A cell that continues a merge from the row above
+    (``w:vMerge``) stands for the cell it continues; one with nothing above it is read as an
+    ordinary cell. The grid columns a row skips (``w:gridBefore``, ``w:gridAfter``) are empty
+    cells, so the cells after them stay in their columns.
     """
-    from docx.text.paragraph import Paragraph
-
     width = _docx_width(tbl)
     if width > MAX_COLUMNS:
         raise OfficeError(f"{name} has {width:,} columns, more than the {MAX_COLUMNS:,} a table can have: the document is damaged")
     above: list[object] = []  # the cell (w:tc) each grid column of the row above belongs to
-    for tr in tbl.tr_lst:
-        owners: list[object] = []
-        texts: list[str] = []
-        for tc in tr.tc_lst:
-            offset = len(owners)
-            if tc.vMerge == "continue" and offset < len(above):
-                owner = above[offset]
-                span = 1
-                while offset + span < len(above) and above[offset + span] is owner:
-                    span += 1
+    for tr in _content(tbl, ("tr",)):
+        cells = list(_content(tr, ("tc",)))
+        skip = _grid_skip(tr, "gridBefore", width - len(cells))
+        owners: list[object] = [None] * skip
+        texts: list[str] = [""] * skip
+        held: list[Any] = []
+        for tc in cells:
+            owner, span, text = _docx_cell(tc, above, len(owners), width)
+            blocks = list(_content(tc, ("p", "tbl")))
+            if any(block.tag == f"{_W}tbl" for block in blocks):
+                held += blocks
                 text = ""
-            else:
-                owner = tc
-                span = _grid_span(tc, width - offset)
-                text = _join_wrapped([Paragraph(p, parent).text for p in tc.p_lst])
-            for i in range(offset, offset + span):
+            for i in range(len(owners), len(owners) + span):
                 repeated_left = bool(owners) and owners[-1] is owner
                 repeated_above = i < len(above) and above[i] is owner
                 owners.append(owner)
                 texts.append("" if repeated_left or repeated_above else text)
+        skip = _grid_skip(tr, "gridAfter", width - len(owners))
+        owners += [None] * skip
+        texts += [""] * skip
         above = owners
-        yield texts
+        yield texts, held
+
+
+def _docx_cell(tc: Any, above: list[object], offset: int, width: int) -> tuple[object, int, str]:
+    """The cell a ``w:tc`` at grid column ``offset`` stands for, the grid columns it covers and
+    its text (its paragraphs joined; empty for a cell continuing a merge from above)."""
+    if tc.vMerge == "continue" and offset < len(above) and above[offset] is not None:
+        owner = above[offset]
+        span = 1
+        while offset + span < len(above) and above[offset + span] is owner:
+            span += 1
+        return owner, span, ""
+    text = _join_wrapped([_paragraph_text(p) for p in _content(tc, ("p",))])
+    return tc, _grid_span(tc, width - offset), text
 
 
 # ---------------------------------------------------------------------------------------
@@ -197,22 +303,77 @@ def _docx_rows(tbl: Any, parent: Any, name: str) -> Iterator[list[str]]:
 def format_number(value: float | int, number_format: str = "General") -> str:
     """A number as Excel shows it with ``number_format`` (decimals, thousands separators, %).
 
+    The first section of the format is used for every value (its sign shown as ``-``), with
+    its codes in brackets (locale ``[$-804]``, colour ``[Red]``, ``[DBNum1]``, conditions),
+    spacing (``_x``, ``*x``) and literal text (``"万元"``) left out. A format that scales the
+    value is applied as Excel shows it: each comma after the last digit shows thousands
+    (``#,##0.00,``), and a literal point among the digits (``0!.0000``, ``0"."0000``,
+    ``0\\.0000``, a trick to show 元 as 万元) shows the value divided by ten for each digit
+    after it. Raises ValueError for a format that does not show the value as one figure
+    (literal text among its digits, several literal points).
+
     >>> format_number(5.8, "0.00"), format_number(3714.62, "#,##0.00"), format_number(236.88190000000003)
     ('5.80', '3,714.62', '236.8819')
-    >>> format_number(0.256, "0.0%"), format_number(12.0)
-    ('25.6%', '12')
+    >>> format_number(0.256, "0.0%"), format_number(12.0), format_number(120.5, "[$-804]0.00")
+    ('25.6%', '12', '120.50')
+    >>> format_number(1205000, "0!.0000"), format_number(120500, "#,##0.00,"), format_number(5.83, "0.0#")
+    ('120.5000', '120.50', '5.83')
     """
-    section = number_format.split(";")[0]
-    if section.lower() in ("general", "@", ""):
+    pattern, general = _number_pattern(number_format)
+    if general:
         if isinstance(value, int) or float(value).is_integer():
             return str(int(value))
         return f"{value:.10f}".rstrip("0").rstrip(".")
-    match = re.search(r"0(?:\.(0+))?", section)
-    decimals = len(match.group(1) or "") if match else 0
-    percent = "%" in section
-    number = value * 100 if percent else value
-    text = f"{number:,.{decimals}f}" if "," in section else f"{number:.{decimals}f}"
-    return text + ("%" if percent else "")
+    digits = re.search(r"[0#?](?:[0#?,.LT]*[0#?])?,*", pattern)
+    if not digits:  # no digit placeholder: Excel shows only the literal text; read the value
+        return format_number(value)
+    number, decimals, optional = _scaled(value, digits.group(0), number_format)
+    number *= 100 ** pattern.count("%")
+    grouped = "," in digits.group(0).split(".")[0].rstrip(",")
+    text = f"{number:,.{decimals}f}" if grouped else f"{number:.{decimals}f}"
+    if optional and "." in text:  # optional decimals (#, ?): shown only when not 0
+        text = text[: len(text) - optional] + text[len(text) - optional :].rstrip("0")
+        text = text.rstrip(".")
+    return text + "%" * pattern.count("%")
+
+
+_FORMAT_TOKEN = re.compile(r'"[^"]*"|\\.|!.|_.|\*.|\[[^\]]*\]|.', re.DOTALL)
+
+
+def _number_pattern(number_format: str) -> tuple[str, bool]:
+    """The digit pattern of a number format's first section (placeholders ``0#?``, ``.``,
+    ``,``, ``%``, and ``L`` for a literal point), and whether it is ``General``."""
+    tokens = _FORMAT_TOKEN.findall(number_format)
+    if ";" in tokens:
+        tokens = tokens[: tokens.index(";")]
+    kept = [t for t in tokens if not (t.startswith("[") or t[0] in "_*")]
+    if "".join(kept).strip().lower() in ("general", "@", ""):
+        return "", True
+    pattern = ""
+    for token in kept:
+        literal = token.strip('"') if token.startswith('"') else token[1:] if token[0] in "\\!" and len(token) == 2 else None
+        if token in ("E", "e"):  # scientific: the exponent's digits are not the figure's
+            break
+        if literal is None:
+            pattern += token if token in "0#?.,%" else ""
+        else:
+            pattern += "L" if literal == "." else "T" * len(literal)
+    return pattern, False
+
+
+def _scaled(value: float | int, digits: str, number_format: str) -> tuple[float | int, int, int]:
+    """The value as the digit placeholders ``digits`` show it (scaled by trailing commas and a
+    literal point), its decimals, and how many of them are optional (``#``/``?``)."""
+    scale = 1000 ** (len(digits) - len(digits.rstrip(",")))
+    whole, point, fraction = digits.rstrip(",").partition(".")
+    scale *= 1000 ** (len(whole) - len(whole.rstrip(",")))  # 0,.00 too shows thousands
+    if "T" in digits or digits.count("L") + (point == ".") > 1:
+        raise ValueError(f"the number format {number_format!r} does not show the value as one figure")
+    if "L" in whole:
+        shifted = whole.split("L")[1].replace(",", "")
+        return value / scale / 10 ** len(shifted), len(shifted), 0
+    fraction = fraction.replace(",", "")
+    return (value / scale if scale > 1 else value), len(fraction), len(fraction) - len(fraction.rstrip("#?"))
 
 
 def _xlsx_cell(value: object, number_format: str) -> str:
@@ -227,6 +388,18 @@ def _xlsx_cell(value: object, number_format: str) -> str:
     return _clean_cell(str(value))
 
 
+def _shown(value: object, number_format: str, title: str, cell: dict[str, Any]) -> str:
+    """A cell's text as the sheet shows it (:func:`_xlsx_cell`); :class:`OfficeError` naming
+    the cell where its number format does not show one figure."""
+    try:
+        return _xlsx_cell(value, number_format)
+    except ValueError as exc:
+        from openpyxl.utils import get_column_letter
+
+        raise OfficeError(f"sheet {title} cell {get_column_letter(cell['column'])}{cell['row']} cannot be read: {exc}; "
+                          "give it a number format that shows the figure (such as 0.00)") from exc
+
+
 def read_xlsx(data: bytes) -> list[SourceLine]:
     """Every sheet of a workbook: its name, then its rows as tab-separated lines.
 
@@ -237,8 +410,11 @@ def read_xlsx(data: bytes) -> list[SourceLine]:
     try:
         import openpyxl
 
-        # read-only: sheets are streamed and merged ranges are not expanded into cells
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # read-only: sheets are streamed and merged ranges are not expanded into cells; openpyxl
+        # warns of parts it does not know (a Strict workbook's), which are reported below instead
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises InvalidFileException, KeyError, BadZipFile …
         raise OfficeError(f"the Excel workbook cannot be opened ({type(exc).__name__}): it may be damaged or protected") from exc
     lines: list[SourceLine] = []
@@ -247,7 +423,10 @@ def read_xlsx(data: bytes) -> list[SourceLine]:
     # a writer that did not calculate may save 0 for each result and ask for a recalculation
     zero_is_placeholder = _asks_recalculation(data)
     try:
-        for sheet in book.worksheets:
+        sheets = _published_sheets(book)
+        if not sheets:
+            raise OfficeError(_no_sheets(data, len(book.worksheets)))
+        for sheet in sheets:
             rows, unsaved_here = _sheet_cells(sheet, n_cells, zero_is_placeholder)
             n_cells += _grid_size(rows)
             if n_cells > MAX_CELLS:
@@ -264,6 +443,12 @@ def read_xlsx(data: bytes) -> list[SourceLine]:
     return lines
 
 
+def _published_sheets(book: Any) -> list[Any]:
+    """The worksheets a reader of the workbook sees: hidden and very hidden sheets are left
+    out (drafts and lookups, not part of what was published)."""
+    return [sheet for sheet in book.worksheets if sheet.sheet_state == "visible"]
+
+
 def _asks_recalculation(data: bytes) -> bool:
     """Whether the workbook asks the spreadsheet to recalculate every formula on opening
     (``<calcPr fullCalcOnLoad="1"/>``), as writers that do not calculate do. Read from the XML
@@ -272,15 +457,35 @@ def _asks_recalculation(data: bytes) -> bool:
     >>> import openpyxl; out = io.BytesIO(); openpyxl.Workbook().save(out); _asks_recalculation(out.getvalue())
     True
     """
+    workbook = _workbook_part(data)
+    calc = next((e for e in workbook if e.tag.rsplit("}", 1)[-1] == "calcPr"), None) if workbook is not None else None
+    return calc is not None and calc.get("fullCalcOnLoad", "0").strip().lower() in ("1", "true")
+
+
+def _workbook_part(data: bytes) -> ElementTree.Element | None:
+    """The workbook's main part (found through ``_rels/.rels``), or None if it cannot be read
+    (openpyxl opened the workbook: a part it does without)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             relations = ElementTree.fromstring(archive.read("_rels/.rels"))
             part = next((r.get("Target", "") for r in relations if r.get("Type", "").endswith("/officeDocument")), "xl/workbook.xml")
-            workbook = ElementTree.fromstring(archive.read(part.lstrip("/")))
+            return ElementTree.fromstring(archive.read(part.lstrip("/")))
     except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, ValueError):
-        return False  # openpyxl opened it: a part it does without
-    calc = next((e for e in workbook if e.tag.rsplit("}", 1)[-1] == "calcPr"), None)
-    return calc is not None and calc.get("fullCalcOnLoad", "0").strip().lower() in ("1", "true")
+        return None
+
+
+_STRICT = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
+
+
+def _no_sheets(data: bytes, n_hidden: int) -> str:
+    """Why a workbook gives no sheet to read: saved as Strict Open XML (which openpyxl reads as
+    a workbook without sheets), or no worksheet that is not hidden."""
+    workbook = _workbook_part(data)
+    if workbook is not None and workbook.tag.startswith(_STRICT):
+        return ("the Excel workbook is saved as Strict Open XML, which cannot be read: open it in Excel, WPS or "
+                "LibreOffice and save it as a normal Excel Workbook (.xlsx)")
+    hidden = f" ({n_hidden:,} hidden)" if n_hidden else ""
+    return f"the Excel workbook has no sheets to read{hidden}: it holds no worksheet that is shown"
 
 
 _UNSAVED = {
@@ -385,7 +590,7 @@ def _sheet_cells(sheet: Any, n_before: int, zero_is_placeholder: bool) -> tuple[
                 value = cell["value"]
                 if value is not None and cell["style_id"] not in formats:
                     formats[cell["style_id"]] = ReadOnlyCell(sheet, **cell).number_format
-                text = "" if value is None else _xlsx_cell(value, formats[cell["style_id"]])
+                text = "" if value is None else _shown(value, formats[cell["style_id"]], sheet.title, cell)
                 if not text:
                     rows.get(cell["row"], {}).pop(cell["column"], None)  # a cell stored twice: the last counts
                     continue
