@@ -100,3 +100,10 @@ def test_invisible_text_is_not_read_but_over_an_image_it_is_the_scan_text() -> N
     assert _read(hidden, "pypdfium2") == ["支出合计数"]
     scan = b"q 300 0 0 100 30 760 cm /Im1 Do Q\n" + _text(40, 800, "支出合计数", "3 Tr") + _text(120, 800, "5.00", "3 Tr")
     assert _read(scan, "pypdfium2", image=True) == ["支出合计数\t5.00"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_pdf_without_pages_says_so(backend: str) -> None:
+    empty = _pdf(b"").replace(b"/Kids [5 0 R] /Count 1", b"/Kids [] /Count 0").replace(b"/Type /Page /", b"/Type /Pxge /")
+    with pytest.raises(PdfError, match="^the PDF has no pages$"):
+        read_pdf(empty, PdfSettings(backend=backend))

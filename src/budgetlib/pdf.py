@@ -214,7 +214,21 @@ def _open_pdfium(data: bytes) -> Any:
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
+        if _has_no_pages(data):  # PDFium refuses a document without pages, with no reason
+            raise PdfError("the PDF has no pages") from exc
         raise PdfError(_pdfium_reason(str(exc))) from exc
+
+
+def _has_no_pages(data: bytes) -> bool:
+    """Whether pdfminer opens the PDF and finds no page in it."""
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+
+    try:
+        return next(PDFPage.create_pages(PDFDocument(PDFParser(io.BytesIO(data)))), None) is None
+    except Exception:  # pdfminer raises many kinds for what it cannot open: then PDFium's reason stands
+        return False
 
 
 def _damaged_page(number: int) -> str:
