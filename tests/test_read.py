@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from budgetlib.read import DecodeError, Line, decode, load_lines, normalize_line, to_lines, to_rows
+from budgetlib.read import (
+    DecodeError,
+    Line,
+    csv_lines,
+    decode,
+    load_lines,
+    looks_like_csv,
+    normalize_line,
+    to_lines,
+    to_rows,
+)
 
 SAMPLE = "部门预算收支总表\n单位：万元\n1\t一、一般公共预算拨款收入\t5344.2278\n"
 
@@ -146,3 +156,25 @@ def test_colon_look_alikes_are_colons(colon: str) -> None:
 def test_invisible_marks_are_dropped(mark: str) -> None:
     """Direction marks, joiners and soft hyphens show nothing, and must not break a title or a figure."""
     assert normalize_line(f"部门预算{mark}支出总表\t{mark}123.45\t1{mark}0.00") == "部门预算支出总表\t123.45\t10.00"
+
+
+def test_a_comma_separated_export_is_read_as_rows() -> None:
+    """A table saved from a spreadsheet as CSV: its rows are rows of cells (quoted cells may
+    hold commas and line breaks), each at the line where it starts."""
+    text = ('部门预算支出总表,,\n单位：万元,,\n科目编码,科目名称,合计\n'
+            '2101202,"财政对城乡居民基本医疗保险\n基金的补助","1,234.50"\n\n,合计,1234.50\n')
+    assert looks_like_csv(text)
+    lines = csv_lines(text)
+    assert [(ln.no, ln.text) for ln in lines] == [
+        (1, "部门预算支出总表"), (2, "单位:万元"), (3, "科目编码\t科目名称\t合计"),
+        (4, "2101202\t财政对城乡居民基本医疗保险 基金的补助\t1,234.50"), (7, "\t合计\t1234.50")]
+
+
+@pytest.mark.parametrize("text", [
+    "一、收入预算\n收入合计1,234.56万元，比上年增加。\n",          # a thousands separator is not a cell separator
+    "合计    1,234.56    2,345.67\n支出    1,000.00    1,000.00\n",  # aligned with spaces
+    "科目\t金额\n合计\t1,234.56\n",                                     # tabs: cells already
+    "说明：本表,单位为万元。\n正文一行。\n正文二行。\n正文三行。\n正文四行。\n",  # one comma in prose
+])
+def test_text_that_is_not_comma_separated(text: str) -> None:
+    assert not looks_like_csv(text)

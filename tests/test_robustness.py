@@ -257,3 +257,24 @@ def test_an_output_folder_inside_the_input_folder_is_not_read_back(tmp_path: Pat
     assert outputs[0] == outputs[1]
     docs = pl.read_parquet(folder / "out" / "documents.parquet")
     assert docs["source_file"].to_list() == [GOOD] and pl.read_csv(folder / "out" / "errors.csv").height == 0
+
+
+def test_a_sample_saved_as_csv_gives_the_same_figures(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for line in _text().splitlines():
+        writer.writerow(line.split("\t"))
+    (tmp_path / "csv").mkdir()
+    (tmp_path / "csv" / "yuanshi.csv").write_text(out.getvalue(), encoding="utf-8")
+    (tmp_path / "txt").mkdir()
+    shutil.copy(RAW / GOOD, tmp_path / "txt" / GOOD)
+    as_csv, as_text = (process_path(tmp_path / kind / name) for kind, name in (("csv", "yuanshi.csv"), ("txt", GOOD)))
+    assert not isinstance(as_csv, Exception) and not isinstance(as_text, Exception)
+    assert as_csv.document["source_format"] == "csv:utf-8"
+    same = lambda d: {k: v for k, v in d.items() if k not in ("doc_id", "source_file")}  # noqa: E731
+    assert same(as_csv.indicators) == same(as_text.indicators)
+    figures = lambda r: [(i["table_id"], i["row_label"], i["column_header"], i["value"], i["line_no"]) for i in r.line_items]  # noqa: E731
+    assert figures(as_csv) == figures(as_text)

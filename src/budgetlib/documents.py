@@ -16,6 +16,7 @@ format          recognised by                                read by
 ``docx``        a ZIP whose main part is a Word document     :mod:`budgetlib.office`
 ``xlsx``        a ZIP whose main part is an Excel workbook   :mod:`budgetlib.office`
 ``html``        an HTML tag first (``<html``, ``<p>``…)      :mod:`budgetlib.webpage`
+``csv:<enc>``   text of comma-separated values (a saved sheet) :func:`budgetlib.read.csv_lines`
 ``text:<enc>``  anything else that decodes as text           :mod:`budgetlib.read`
 ==============  ==========================================  =============================
 
@@ -34,7 +35,16 @@ from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
 from budgetlib.pdf import NeedsOcr, PdfError, PdfSettings, read_pdf
-from budgetlib.read import DecodeError, Line, SourceLine, decode, normalize_line, to_lines
+from budgetlib.read import (
+    DecodeError,
+    Line,
+    SourceLine,
+    csv_lines,
+    decode,
+    looks_like_csv,
+    normalize_line,
+    to_lines,
+)
 from budgetlib.webpage import looks_like_html
 
 __all__ = [
@@ -88,7 +98,7 @@ class LoadedDocument:
 
     Attributes:
         lines: numbered (from 1), normalised lines; table rows are tab-separated cells.
-        source_format: ``text:<encoding>``, ``pdf``, ``pdf-ocr``, ``docx``, ``xlsx`` or ``html``.
+        source_format: ``text:<encoding>``, ``csv:<encoding>``, ``pdf``, ``pdf-ocr``, ``docx``, ``xlsx`` or ``html``.
         locations: line number → where the line stands in the original (absent for text files,
             whose line number is the location).
         ocr_lines: numbers of the lines whose text came from OCR.
@@ -101,8 +111,8 @@ class LoadedDocument:
 
     @property
     def encoding(self) -> str | None:
-        """The text encoding, for text files; None for formats that carry Unicode inside."""
-        return self.source_format.split(":", 1)[1] if self.source_format.startswith("text:") else None
+        """The text encoding, for text and CSV files; None for formats that carry Unicode inside."""
+        return self.source_format.split(":", 1)[1] if self.source_format.startswith(("text:", "csv:")) else None
 
     def location(self, line_no: int) -> str | None:
         return self.locations.get(line_no)
@@ -233,6 +243,8 @@ def load_document(data: bytes, settings: ReadSettings | None = None) -> LoadedDo
         raise UnreadableDocument(_NOT_READABLE[fmt])
     if fmt == "text":
         text, encoding = decode(data)
+        if looks_like_csv(text):
+            return LoadedDocument(csv_lines(text), f"csv:{encoding}")
         return LoadedDocument(to_lines(text), f"text:{encoding}")
     if fmt == "pdf":
         return _load_pdf(data, settings)

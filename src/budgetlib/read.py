@@ -7,6 +7,8 @@ GB18030/GBK) and gives:
 * :func:`normalize_line` — one line with full-width digits and punctuation made ASCII,
   markdown/HTML emphasis and heading markers removed (tabs are kept: they separate cells);
 * :func:`to_lines` — numbered, normalised :class:`Line` objects;
+* :func:`looks_like_csv` and :func:`csv_lines` — the same for a table saved as comma-separated
+  values (rows as tab-separated cells, each numbered by the line where it starts);
 * :func:`to_rows` — :class:`Row` objects (cells with line numbers), whatever the layout:
   tab-separated rows, one cell per tab-indented line with blank lines between rows,
   markdown tables, or rows aligned with runs of spaces.
@@ -16,6 +18,8 @@ Nothing here knows about budget tables; :mod:`budgetlib.tables` gives rows their
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,6 +30,8 @@ __all__ = [
     "Row",
     "SourceLine",
     "cells_to_line",
+    "csv_lines",
+    "looks_like_csv",
     "decode",
     "normalize_line",
     "to_lines",
@@ -325,6 +331,55 @@ def _quoted_row(raw_lines: Sequence[str], first: int) -> tuple[str, int] | None:
 
 def _inner_breaks(raw: str) -> str:
     return raw.translate(_INNER_BREAKS) if _INNER_BREAK.search(raw) else raw
+
+
+# ---------------------------------------------------------------------------------------
+# Comma-separated values (a sheet saved as CSV)
+
+_QUOTED_FIELD = re.compile(r'"[^"]*"')
+#: a comma that separates fields: not one between a digit and three more (1,234.56)
+_FIELD_COMMA = re.compile(r"(?<!\d),|,(?!\d{3}(?!\d))")
+#: how far into a text the test for CSV looks
+_CSV_SAMPLE = 200_000
+
+
+def looks_like_csv(text: str) -> bool:
+    """Whether ``text`` is a table saved as comma-separated values: no tabs, and at least a
+    third of its lines (two or more) hold a comma that separates fields (outside quotes, and
+    not a thousands separator: prose and space-aligned figures like ``1,234.56`` are not CSV).
+
+    >>> looks_like_csv("科目,合计\\n卫生健康支出,5.80\\n"), looks_like_csv("合计 1,234.56\\n支出 1,000.00\\n")
+    (True, False)
+    """
+    sample = text[:_CSV_SAMPLE]
+    if "\t" in sample:
+        return False
+    lines = [line for line in _LINE_END.split(sample) if line.strip()]
+    separated = sum(1 for line in lines if _FIELD_COMMA.search(_QUOTED_FIELD.sub("", line)))
+    return separated >= 2 and separated * 3 >= len(lines)
+
+
+def csv_lines(text: str) -> list[Line]:
+    """The rows of a CSV text as numbered, normalised lines of tab-separated cells: each
+    numbered by the line where it starts (a quoted cell may run over lines, its breaks made
+    spaces), empty cells at the end of a row dropped, empty rows left out.
+
+    Raises :class:`DecodeError` naming the line where the CSV cannot be read.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    lines: list[Line] = []
+    start = 1
+    try:
+        for row in reader:
+            cells = [_BREAKS_IN_CELL.sub(" ", cell).strip() for cell in row]
+            while cells and not cells[-1]:
+                cells.pop()
+            if cells:
+                lines.append(Line(start, normalize_line(_inner_breaks(cells_to_line(cells)))))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise DecodeError(f"line {start}: the comma-separated values cannot be read ({exc})") from exc
+    return lines
 
 
 def cells_to_line(cells: Sequence[str]) -> str:

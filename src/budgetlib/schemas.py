@@ -58,7 +58,7 @@ _DECLARED: tuple[Field, ...] = (
     _f("doc_id", pl.Utf8, "文档编号", "document id", "First 16 hex digits of the SHA-256 of the input file's bytes: the same document gets the same id whatever its file name (identical copies share it: join on doc_id and source_file).", nullable=False),
     _f("source_file", pl.Utf8, "源文件", "source file", "The input's path below the folder given (its file name when the file was named itself); bytes of a name that are not UTF-8 are written as \\xNN.", nullable=False),
     _f("source_sha256", pl.Utf8, "文件哈希", "file hash", "SHA-256 of the input file's bytes.", nullable=False),
-    _f("source_format", pl.Utf8, "文件格式", "source format", "Format the file was read as, told by its content (never its name): text:<encoding>, pdf (text layer), pdf-ocr (scanned, read by OCR), docx, xlsx or html.", nullable=False),
+    _f("source_format", pl.Utf8, "文件格式", "source format", "Format the file was read as, told by its content (never its name): text:<encoding>, csv:<encoding> (comma-separated values), pdf (text layer), pdf-ocr (scanned, read by OCR), docx, xlsx or html.", nullable=False),
     _f("encoding", pl.Utf8, "编码", "encoding", "Text encoding a text file was read with (utf-8, utf-8-sig, utf-16, gb18030); blank for PDF, DOCX, XLSX and HTML, which carry their text as Unicode."),
     _f("n_lines", pl.Int64, "行数", "lines", "Number of text lines in the document.", nullable=False),
     _f("n_tables", pl.Int64, "表格数", "tables", "Number of standard tables recognised.", nullable=False),
