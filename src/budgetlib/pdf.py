@@ -272,6 +272,7 @@ def _pdfium_pages(data: bytes, settings: PdfSettings) -> Iterator[PageContent]:
             text = textpage.get_text_range(0, count) if count else ""
             if len(text) != count:  # characters outside the BMP: ask one at a time
                 text = "".join(textpage.get_text_range(i, 1) or " " for i in range(count))
+            inkless = _pdfium_objects(page, content, to_display, settings, raw)
             matrix = raw.FS_MATRIX()
             x, y = ctypes.c_double(0), ctypes.c_double(0)
             for i, ch in enumerate(text):
@@ -286,19 +287,9 @@ def _pdfium_pages(data: bytes, settings: PdfSettings) -> Iterator[PageContent]:
                 left, bottom, right, top = textpage.get_charbox(i, loose=True)
                 xs = [to_display(px, py)[0] for px in (left, right) for py in (bottom, top)]
                 baseline = to_display(x.value, y.value)[1]
-                content.glyphs.append(_glyph(ch, min(xs), max(xs), baseline, size, _pdfium_ink(textpage.raw, i, raw)))
+                ink = not inkless or _address(raw.FPDFText_GetTextObject(textpage.raw, i)) not in inkless
+                content.glyphs.append(_glyph(ch, min(xs), max(xs), baseline, size, ink))
             textpage.close()
-            for obj in page.get_objects(max_depth=4):
-                placed = _compose(_container_transform(obj), to_display)
-                if obj.type == raw.FPDF_PAGEOBJ_IMAGE:
-                    content.images += 1
-                    content.backgrounds.append(_pdfium_box(obj, placed))
-                elif obj.type == raw.FPDF_PAGEOBJ_PATH:
-                    content.rules.extend(_pdfium_path_rules(obj, placed, settings, raw))
-                    if _pdfium_filled(obj, raw):
-                        box = _pdfium_box(obj, placed)
-                        if min(box[2] - box[0], box[3] - box[1]) > settings.rule_max_width:
-                            content.backgrounds.append(box)
             page.close()
             yield content
     finally:
@@ -334,25 +325,43 @@ def _pdfium_reason(message: str) -> str:
     return f"the PDF cannot be opened ({message})"
 
 
+def _pdfium_objects(page: Any, content: PageContent, to_display: Callable[[float, float], Point], settings: PdfSettings,
+                    raw: Any) -> set[int]:
+    """What a page's objects add to ``content`` (images, rules, backgrounds), and the text
+    objects drawn without ink (white, invisible), by address; usually none."""
+    inkless: set[int] = set()
+    for obj in page.get_objects(max_depth=4):
+        if obj.type == raw.FPDF_PAGEOBJ_TEXT:
+            if not _pdfium_text_ink(obj, raw):
+                inkless.add(_address(obj.raw))
+        elif obj.type == raw.FPDF_PAGEOBJ_IMAGE:
+            content.images += 1
+            content.backgrounds.append(_pdfium_box(obj, _compose(_container_transform(obj), to_display)))
+        elif obj.type == raw.FPDF_PAGEOBJ_PATH:
+            placed = _compose(_container_transform(obj), to_display)
+            rules, filled = _pdfium_path_rules(obj, placed, settings, raw)
+            content.rules.extend(rules)
+            box = _pdfium_box(obj, placed) if filled else None
+            if box and min(box[2] - box[0], box[3] - box[1]) > settings.rule_max_width:
+                content.backgrounds.append(box)
+    return inkless
+
+
+def _address(handle: object) -> int:
+    return ctypes.cast(handle, ctypes.c_void_p).value or 0  # type: ignore[arg-type]
+
+
 #: text render modes that draw nothing (3: invisible, 7: clip only) or only an outline (1, 5)
 _INVISIBLE_MODES, _STROKE_MODES = (3, 7), (1, 5)
 
 
-def _pdfium_ink(textpage: object, index: int, raw: Any) -> bool:
-    """Whether character ``index`` is drawn in a colour that shows (not white, not render mode 3)."""
-    obj = raw.FPDFText_GetTextObject(textpage, index)
-    mode = raw.FPDFTextObj_GetTextRenderMode(obj) if obj else 0
+def _pdfium_text_ink(obj: Any, raw: Any) -> bool:
+    """Whether a text object is drawn in a colour that shows (not white, not render mode 3)."""
+    mode = raw.FPDFTextObj_GetTextRenderMode(obj.raw)
     if mode in _INVISIBLE_MODES:
         return False
-    getter = raw.FPDFText_GetStrokeColor if mode in _STROKE_MODES else raw.FPDFText_GetFillColor
-    return _visible(_pdfium_color(getter, textpage, index))
-
-
-def _pdfium_filled(obj: Any, raw: Any) -> bool:
-    """Whether a path object is filled in a colour that shows."""
-    fillmode, stroke = ctypes.c_int(0), ctypes.c_int(0)
-    raw.FPDFPath_GetDrawMode(obj.raw, ctypes.byref(fillmode), ctypes.byref(stroke))
-    return fillmode.value != 0 and _visible(_pdfium_color(raw.FPDFPageObj_GetFillColor, obj.raw))
+    getter = raw.FPDFPageObj_GetStrokeColor if mode in _STROKE_MODES else raw.FPDFPageObj_GetFillColor
+    return _visible(_pdfium_color(getter, obj.raw))
 
 
 def _pdfium_box(obj: Any, to_display: Callable[[float, float], Point]) -> tuple[float, float, float, float]:
@@ -362,22 +371,24 @@ def _pdfium_box(obj: Any, to_display: Callable[[float, float], Point]) -> tuple[
     return (min(c[0] for c in corners), min(c[1] for c in corners), max(c[0] for c in corners), max(c[1] for c in corners))
 
 
-def _pdfium_path_rules(obj: object, to_display: Callable[[float, float], Point], settings: PdfSettings, raw: object) -> list[Rule]:
-    """Rules drawn by one path object: thin filled shapes, stroked straight segments.
-    ``to_display`` maps the object's container coordinates to the displayed page."""
+def _pdfium_path_rules(obj: object, to_display: Callable[[float, float], Point], settings: PdfSettings,
+                       raw: object) -> tuple[list[Rule], bool]:
+    """Rules drawn by one path object (thin filled shapes, stroked straight segments), and
+    whether it is filled in a colour that shows. ``to_display`` maps the object's container
+    coordinates to the displayed page."""
     handle = obj.raw  # type: ignore[attr-defined]
     fillmode, stroke = ctypes.c_int(0), ctypes.c_int(0)
     raw.FPDFPath_GetDrawMode(handle, ctypes.byref(fillmode), ctypes.byref(stroke))  # type: ignore[attr-defined]
     filled = fillmode.value != 0 and _visible(_pdfium_color(raw.FPDFPageObj_GetFillColor, handle))  # type: ignore[attr-defined]
     stroked = bool(stroke.value) and _visible(_pdfium_color(raw.FPDFPageObj_GetStrokeColor, handle))  # type: ignore[attr-defined]
     if not (filled or stroked):
-        return []
+        return [], False
     left, bottom, right, top = obj.get_bounds()  # type: ignore[attr-defined]
     corners = [to_display(px, py) for px in (left, right) for py in (bottom, top)]
     x0, x1 = min(c[0] for c in corners), max(c[0] for c in corners)
     y0, y1 = min(c[1] for c in corners), max(c[1] for c in corners)
     if min(x1 - x0, y1 - y0) <= settings.rule_max_width or not stroked:
-        return _rules_from_box(x0, y0, x1, y1, filled, stroked, settings)
+        return _rules_from_box(x0, y0, x1, y1, filled, stroked, settings), filled
     # a stroked path wider than a rule: its straight axis-parallel segments
     matrix = obj.get_matrix()  # type: ignore[attr-defined]
     points: list[tuple[float, float, bool]] = []
@@ -397,12 +408,12 @@ def _pdfium_path_rules(obj: object, to_display: Callable[[float, float], Point],
             continue
         if abs(ay - by) <= 0.5 or abs(ax - bx) <= 0.5:
             rules.append(Rule(min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)))
-    return rules
+    return rules, filled
 
 
-def _pdfium_color(getter: object, *handle: object) -> tuple[float, float, float] | None:
+def _pdfium_color(getter: object, handle: object) -> tuple[float, float, float] | None:
     r, g, b, a = (ctypes.c_uint(0) for _ in range(4))
-    if not getter(*handle, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):  # type: ignore[operator]
+    if not getter(handle, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):  # type: ignore[operator]
         return None
     if a.value == 0:
         return (1.0, 1.0, 1.0)
