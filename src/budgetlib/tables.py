@@ -154,7 +154,10 @@ def title_cell(row: Row) -> str | None:
     text = _only_cell(row.cells)
     if text is not None or len(row.cells) > 6:
         return text
-    others = [c for c in row.cells if c.strip() and not _is_title_companion(c.strip())]
+    filled = [c for c in row.cells if c.strip()]
+    if len(filled) > 3:  # a title, its number, its year or unit: a row of more is a table's
+        return None
+    others = [c for c in filled if not _is_title_companion(c.strip())]
     return others[0] if len(others) == 1 else None
 
 
