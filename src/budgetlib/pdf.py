@@ -338,12 +338,10 @@ def _pdfium_objects(page: Any, content: PageContent, to_display: Callable[[float
             content.images += 1
             content.backgrounds.append(_pdfium_box(obj, _compose(_container_transform(obj), to_display)))
         elif obj.type == raw.FPDF_PAGEOBJ_PATH:
-            placed = _compose(_container_transform(obj), to_display)
-            rules, filled = _pdfium_path_rules(obj, placed, settings, raw)
+            rules, background = _pdfium_path_rules(obj, _compose(_container_transform(obj), to_display), settings, raw)
             content.rules.extend(rules)
-            box = _pdfium_box(obj, placed) if filled else None
-            if box and min(box[2] - box[0], box[3] - box[1]) > settings.rule_max_width:
-                content.backgrounds.append(box)
+            if background:
+                content.backgrounds.append(background)
     return inkless
 
 
@@ -372,23 +370,22 @@ def _pdfium_box(obj: Any, to_display: Callable[[float, float], Point]) -> tuple[
 
 
 def _pdfium_path_rules(obj: object, to_display: Callable[[float, float], Point], settings: PdfSettings,
-                       raw: object) -> tuple[list[Rule], bool]:
-    """Rules drawn by one path object (thin filled shapes, stroked straight segments), and
-    whether it is filled in a colour that shows. ``to_display`` maps the object's container
-    coordinates to the displayed page."""
+                       raw: object) -> tuple[list[Rule], tuple[float, float, float, float] | None]:
+    """Rules drawn by one path object (thin filled shapes, stroked straight segments), and its
+    box when it is a background (filled in a colour that shows, thicker than a rule).
+    ``to_display`` maps the object's container coordinates to the displayed page."""
     handle = obj.raw  # type: ignore[attr-defined]
     fillmode, stroke = ctypes.c_int(0), ctypes.c_int(0)
     raw.FPDFPath_GetDrawMode(handle, ctypes.byref(fillmode), ctypes.byref(stroke))  # type: ignore[attr-defined]
     filled = fillmode.value != 0 and _visible(_pdfium_color(raw.FPDFPageObj_GetFillColor, handle))  # type: ignore[attr-defined]
     stroked = bool(stroke.value) and _visible(_pdfium_color(raw.FPDFPageObj_GetStrokeColor, handle))  # type: ignore[attr-defined]
     if not (filled or stroked):
-        return [], False
-    left, bottom, right, top = obj.get_bounds()  # type: ignore[attr-defined]
-    corners = [to_display(px, py) for px in (left, right) for py in (bottom, top)]
-    x0, x1 = min(c[0] for c in corners), max(c[0] for c in corners)
-    y0, y1 = min(c[1] for c in corners), max(c[1] for c in corners)
-    if min(x1 - x0, y1 - y0) <= settings.rule_max_width or not stroked:
-        return _rules_from_box(x0, y0, x1, y1, filled, stroked, settings), filled
+        return [], None
+    x0, y0, x1, y1 = box = _pdfium_box(obj, to_display)
+    thin = min(x1 - x0, y1 - y0) <= settings.rule_max_width
+    background = box if filled and not thin else None
+    if thin or not stroked:
+        return _rules_from_box(x0, y0, x1, y1, filled, stroked, settings), background
     # a stroked path wider than a rule: its straight axis-parallel segments
     matrix = obj.get_matrix()  # type: ignore[attr-defined]
     points: list[tuple[float, float, bool]] = []
@@ -408,7 +405,7 @@ def _pdfium_path_rules(obj: object, to_display: Callable[[float, float], Point],
             continue
         if abs(ay - by) <= 0.5 or abs(ax - bx) <= 0.5:
             rules.append(Rule(min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)))
-    return rules, filled
+    return rules, background
 
 
 def _pdfium_color(getter: object, handle: object) -> tuple[float, float, float] | None:
