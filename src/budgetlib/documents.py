@@ -34,6 +34,7 @@ import zipfile
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
+from budgetlib.office import MAX_INDEX_PART, main_part
 from budgetlib.pdf import NeedsOcr, PdfError, PdfSettings, read_pdf
 from budgetlib.read import (
     DecodeError,
@@ -174,23 +175,18 @@ def _zip_format(data: bytes) -> str:
     return "zip"
 
 
-#: bytes the parts naming an Office file's main part (``_rels/.rels``, ``[Content_Types].xml``) may have
-_MAX_INDEX_PART = 1024 * 1024
-
-
 def _main_part_type(archive: zipfile.ZipFile) -> str:
-    """The content type of an Office file's main part, the one ``_rels/.rels`` names (it need
-    not be ``word/document.xml``: Word Online saves ``word/document2.xml``); "" if there is none."""
+    """The content type of an Office file's main part (:func:`budgetlib.office.main_part`), as
+    its ``[Content_Types].xml`` gives it; "" if there is none."""
+    part = main_part(archive)
     try:
-        parts = [archive.getinfo(name) for name in ("_rels/.rels", "[Content_Types].xml")]
-        if any(part.file_size > _MAX_INDEX_PART for part in parts):
-            return ""  # not an Office file's: these parts are a few KB
-        relations, types = (ElementTree.fromstring(archive.read(part)) for part in parts)
+        index = archive.getinfo("[Content_Types].xml")
+        if not part or index.file_size > MAX_INDEX_PART:
+            return ""  # not an Office file's: this part is a few KB
+        types = ElementTree.fromstring(archive.read(index))
     except (KeyError, ElementTree.ParseError):
         return ""
-    target = next((r.get("Target", "") for r in relations if r.get("Type", "").endswith("/officeDocument")), "")
-    part = "/" + target.lstrip("/")
-    return next((t.get("ContentType", "") for t in types if t.get("PartName") == part), "")
+    return next((t.get("ContentType", "") for t in types if t.get("PartName") == "/" + part), "")
 
 
 def _ole_format(data: bytes) -> str:

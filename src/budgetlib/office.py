@@ -53,7 +53,8 @@ from xml.etree import ElementTree
 
 from budgetlib.read import SourceLine, cells_to_line
 
-__all__ = ["OfficeError", "read_docx", "read_xlsx", "format_number", "MAX_COLUMNS", "MAX_CELLS", "MAX_UNZIPPED_BYTES"]
+__all__ = ["OfficeError", "read_docx", "read_xlsx", "format_number", "main_part", "MAX_COLUMNS", "MAX_CELLS", "MAX_INDEX_PART",
+           "MAX_UNZIPPED_BYTES"]
 
 # Limits that keep memory proportional to what a file holds. A budget disclosure has tables of
 # a few dozen columns and tens of thousands of cells in all; files far beyond that are damaged
@@ -463,15 +464,32 @@ def _asks_recalculation(data: bytes) -> bool:
 
 
 def _workbook_part(data: bytes) -> ElementTree.Element | None:
-    """The workbook's main part (found through ``_rels/.rels``), or None if it cannot be read
-    (openpyxl opened the workbook: a part it does without)."""
+    """The workbook's main part (:func:`main_part`), or None if it cannot be read (openpyxl
+    opened the workbook: a part it does without)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            relations = ElementTree.fromstring(archive.read("_rels/.rels"))
-            part = next((r.get("Target", "") for r in relations if r.get("Type", "").endswith("/officeDocument")), "xl/workbook.xml")
-            return ElementTree.fromstring(archive.read(part.lstrip("/")))
+            return ElementTree.fromstring(archive.read(main_part(archive) or "xl/workbook.xml"))
     except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, ValueError):
         return None
+
+
+#: bytes the parts naming an Office file's main part (``_rels/.rels``, ``[Content_Types].xml``)
+#: may have: a few KB in any real file
+MAX_INDEX_PART = 1024 * 1024
+
+
+def main_part(archive: zipfile.ZipFile) -> str:
+    """The path of an Office file's main part, the one its ``_rels/.rels`` names (usually
+    ``word/document.xml`` or ``xl/workbook.xml``; Word Online saves ``word/document2.xml``);
+    "" when there is no such part to read."""
+    try:
+        index = archive.getinfo("_rels/.rels")
+        if index.file_size > MAX_INDEX_PART:
+            return ""
+        relations = ElementTree.fromstring(archive.read(index))
+    except (KeyError, ElementTree.ParseError):
+        return ""
+    return next((r.get("Target", "") for r in relations if r.get("Type", "").endswith("/officeDocument")), "").lstrip("/")
 
 
 _STRICT = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
