@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "DecodeError",
+    "INVISIBLE_MARKS",
     "Line",
     "Row",
     "SourceLine",
@@ -193,14 +194,16 @@ _FULLWIDTH: dict[int, int | None] = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xF
 # separator), so these stay as they are.
 for _keep in "，。；、！？":
     _FULLWIDTH.pop(ord(_keep), None)
-_FULLWIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20, 0x200B: None, 0xFEFF: None})
+_FULLWIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20})
 _FULLWIDTH[0x2212] = ord("-")
 # colons by other names: ratio ∶, small ﹕, vertical ︰ (单位∶元 must read as 单位:元)
 _FULLWIDTH.update(dict.fromkeys((0x2236, 0xFE55, 0xFE30), ord(":")))
-# marks that show nothing: direction marks and embeddings, joiners, invisible operators, the
-# soft hyphen; left in, they break a title (部门预算\u200f支出总表) or a figure
-_FULLWIDTH.update(dict.fromkeys((0x00AD, 0x200C, 0x200D, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2060, 0x2065),
-                                 *range(0x2066, 0x206A)), None))
+#: marks that show nothing, dropped from text: zero-width space and byte-order mark, direction
+#: marks and embeddings, joiners, invisible operators, the soft hyphen; left in, they break a
+#: title (部门预算\u200f支出总表) or a figure
+INVISIBLE_MARKS = (0x00AD, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2060, 0x2065),
+                   *range(0x2066, 0x206A), 0xFEFF)
+_FULLWIDTH.update(dict.fromkeys(INVISIBLE_MARKS, None))
 
 #: the same mapping as a regex: only the few characters to change cost anything (str.translate
 #: looks up every character of the line)

@@ -21,8 +21,9 @@ them (the HTML5 parsing rules), so no figure is lost:
   before the table) are read as blocks, in page order: between two rows, before the next row;
   inside a row (between its cells, where a ``<br>``, a ``<p>``, a stray ``</p>`` or text is
   often left), after that row — they never split the row, so its label keeps its figures;
-* invisible characters (zero-width space U+200B, word joiner U+2060, a stray byte-order mark
-  U+FEFF) count as nothing and no-break and other Unicode spaces as spaces, in cells and blocks;
+* invisible characters (:data:`budgetlib.read.INVISIBLE_MARKS`: zero-width space, word joiner,
+  a stray byte-order mark, direction marks …) count as nothing and no-break and other Unicode
+  spaces as spaces, in cells and blocks;
 * a ``<caption>`` (often the table's title and unit) is read as blocks before the table's rows;
 * a cell spanning rows (``rowspan``) keeps its text in its first row and its columns empty in
   the rows below, so their cells stay under their own headers; a span ends with its row group
@@ -56,7 +57,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from budgetlib.read import DecodeError, SourceLine, cells_to_line, decode
+from budgetlib.read import INVISIBLE_MARKS, DecodeError, SourceLine, cells_to_line, decode
 
 __all__ = ["MAX_COLSPAN", "MAX_ROWSPAN", "MAX_TABLE_DEPTH", "UnreadablePage", "looks_like_html", "read_html"]
 
@@ -101,8 +102,10 @@ _INLINE = {"span", "font", "b", "i", "em", "strong", "u", "s", "strike", "small"
 _VOID = {"br", "wbr", "img", "input", "hr"}
 _HIDING_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _RAISED = {"sup": str.maketrans("0123456789+-=()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾"), "sub": str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")}
-# Characters that show nothing: dropped from text.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"))
+# Characters that show nothing: dropped from text (as from the lines of every reader).
+_INVISIBLE = dict.fromkeys(INVISIBLE_MARKS)
+# Where a cell's text breaks: a <br>, or the end of a block inside it.
+_CELL_BREAK = re.compile(f"[\n{_BLOCK_END}]")
 
 
 class UnreadablePage(DecodeError):
@@ -184,7 +187,7 @@ class _Reader(HTMLParser):
         if table.layout:  # the cell held a table of its own: what is left of its text is blocks
             self._blocks(text)
             text, table.layout = "", False
-        cell = "".join(_squash(p) for p in re.split(f"[\n{_BLOCK_END}]", text))
+        cell = "".join(_squash(p) for p in _CELL_BREAK.split(text))
         if table.row_span > 1:
             for column in range(len(table.row), len(table.row) + table.span):
                 table.spanned[column] = table.row_span  # this row, then row_span - 1 below
@@ -193,7 +196,7 @@ class _Reader(HTMLParser):
 
     def _blocks(self, text: str) -> None:
         """The text of a layout cell: a block for each paragraph, heading or line."""
-        for part in re.split(f"[\n{_BLOCK_END}]", text):
+        for part in _CELL_BREAK.split(text):
             self.text.append(part)
             self._flush()
 
@@ -382,12 +385,11 @@ class _Reader(HTMLParser):
         """Whether the end tag ``tag`` is hidden (or ends hiding)."""
         if self.hidden:
             if tag in _INLINE:
-                if tag in self.hidden:
-                    del self.hidden[len(self.hidden) - 1 - self.hidden[::-1].index(tag):]
+                _close_last(self.hidden, tag)
                 return True
             self.hidden.clear()
         if tag in _RAISED and tag in self.raised:
-            del self.raised[len(self.raised) - 1 - self.raised[::-1].index(tag):]
+            _close_last(self.raised, tag)
         elif tag not in _INLINE:
             self.raised.clear()  # a <sup> left open ends with its block, cell or row
         return False
@@ -397,6 +399,16 @@ class _Reader(HTMLParser):
         while self.tables:  # the end of the page closes every open cell, row and table
             self._close_table()
         self._flush()
+
+
+def _close_last(open_tags: list[str], tag: str) -> None:
+    """End the last open ``tag`` in ``open_tags`` and those opened inside it, if it is open.
+
+    >>> tags = ["span", "b", "span", "i"]; _close_last(tags, "span"); tags
+    ['span', 'b']
+    """
+    if tag in open_tags:
+        del open_tags[len(open_tags) - 1 - open_tags[::-1].index(tag):]
 
 
 def _is_hidden(attrs: list[tuple[str, str | None]]) -> bool:
