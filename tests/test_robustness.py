@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from budgetlib.cli import app
-from budgetlib.pipeline import ingest, process_path, write_outputs
+from budgetlib.pipeline import DocumentResult, ingest, process_path, write_outputs
 
 from .conftest import RAW
 
@@ -24,13 +24,18 @@ def _text() -> str:
     return (RAW / GOOD).read_text(encoding="utf-8")
 
 
+def _read(path: Path, text: str) -> DocumentResult:
+    """``text`` saved at ``path`` and read: it must be read, not refused."""
+    path.write_text(text, encoding="utf-8")
+    result = process_path(path)
+    assert not isinstance(result, Exception), result
+    return result
+
+
 def test_truncated_table_is_read_as_far_as_it_goes(tmp_path: Path) -> None:
     lines = _text().splitlines()
     cut = next(i for i, line in enumerate(lines) if line.startswith("14\t2101202"))
-    path = tmp_path / "truncated.txt"
-    path.write_text("\n".join(lines[: cut + 1]), encoding="utf-8")
-    result = process_path(path)
-    assert not isinstance(result, Exception)
+    result = _read(tmp_path / "truncated.txt", "\n".join(lines[: cut + 1]))
     assert result.indicators["resident_subsidy"] == pytest.approx(4718.7128)
     assert result.indicators["three_public_total"] is None  # the 三公 table and narrative are gone: blank, not 0
     assert result.indicators["vehicles"] is None
@@ -40,10 +45,7 @@ def test_truncated_table_is_read_as_far_as_it_goes(tmp_path: Path) -> None:
 def test_a_spreadsheet_export_with_a_quoted_cell_over_two_lines(tmp_path: Path) -> None:
     # saved from Excel as tab-separated text: a name wrapped in its cell is quoted, over two lines
     text = _text().replace("\t财政对城乡居民基本医疗保险基金的补助\t", '\t"财政对城乡居民基本医疗保险\n基金的补助"\t')
-    path = tmp_path / "export.txt"
-    path.write_text(text, encoding="utf-8")
-    result = process_path(path)
-    assert not isinstance(result, Exception)
+    result = _read(tmp_path / "export.txt", text)
     assert result.indicators["resident_subsidy"] == pytest.approx(4718.7128)
     rows = {i["line_no"] for i in result.line_items if i["code"] == "2101202"}
     assert rows and all(text.splitlines()[n - 1].startswith("14\t2101") for n in rows)
@@ -53,10 +55,7 @@ def test_a_publisher_whose_name_starts_with_yuan_is_not_the_unit_yuan(tmp_path: 
     # 编制单位：元氏县… holds 单位：元; read as the unit, every figure was 10,000× too small
     text = _text().replace("\n473 元氏县医疗保障局\n", "\n编制单位：元氏县医疗保障局\n")
     assert "编制单位：元氏县" in text
-    path = tmp_path / "publisher.txt"
-    path.write_text(text, encoding="utf-8")
-    result = process_path(path)
-    assert not isinstance(result, Exception)
+    result = _read(tmp_path / "publisher.txt", text)
     assert result.indicators["resident_subsidy"] == pytest.approx(4718.7128)
     assert result.indicators["revenue_total"] == pytest.approx(5344.2278)
 
@@ -64,19 +63,13 @@ def test_a_publisher_whose_name_starts_with_yuan_is_not_the_unit_yuan(tmp_path: 
 @pytest.mark.parametrize("colon", ["\u2236", "\ufe55"])
 def test_a_unit_line_written_with_a_ratio_colon(tmp_path: Path, colon: str) -> None:
     text = (RAW / "xixiang_2024_budget.txt").read_text(encoding="utf-8").replace("\n单位：元\n", f"\n单位{colon}元\n")
-    path = tmp_path / "ratio.txt"
-    path.write_text(text, encoding="utf-8")
-    result = process_path(path)
-    assert not isinstance(result, Exception)
+    result = _read(tmp_path / "ratio.txt", text)
     assert result.indicators["personnel_expenditure"] == pytest.approx(213.7019)
 
 def test_mixed_units_in_one_document(tmp_path: Path) -> None:
     text = ("某县医疗保障局2024年部门预算\n部门预算支出总表\n单位：元\n科目编码\t科目名称\t合计\n\t合计\t1234500\n"
             "部门预算财政拨款“三公”经费支出表\n单位：万元\n序号\t项目\t合计\n1\t合计\t8.06\n")
-    path = tmp_path / "mixed.txt"
-    path.write_text(text, encoding="utf-8")
-    result = process_path(path)
-    assert not isinstance(result, Exception)
+    result = _read(tmp_path / "mixed.txt", text)
     values = {(i["table_id"], i["unit"]): i["value_wan"] for i in result.line_items}
     assert values[("expenditure", "元")] == pytest.approx(123.45) and values[("three_public", "万元")] == pytest.approx(8.06)
 
@@ -110,10 +103,7 @@ def test_odd_file_names(tmp_path: Path, name: str) -> None:
 
 def test_markup_in_a_unit_name_stays_text(tmp_path: Path) -> None:
     evil = _text().replace("元氏县医疗保障局", "元氏县<script>alert(1)</script>**医保局**")
-    path = tmp_path / "evil.txt"
-    path.write_text(evil, encoding="utf-8")
-    result = process_path(path)
-    assert not isinstance(result, Exception)
+    result = _read(tmp_path / "evil.txt", evil)
     from budgetlib import charts
 
     header = charts.report_header(result.indicators)
