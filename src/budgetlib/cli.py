@@ -51,7 +51,7 @@ def main(
 @app.command()
 def ingest(
     inputs: Annotated[list[Path], typer.Argument(help="Files and/or folders of disclosures: text, CSV, PDF (text layer or scanned), DOCX, XLSX, HTML — told by content, not name; folders are searched recursively (links to folders are not followed).", show_default=False)],
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: data/processed).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: data/processed); inside an input folder, it is not read as input.")] = None,
     engine: Annotated[str, typer.Option("--engine", help="Where the per-file work runs: local, or dask (needs the optional extra budgetlib\\[dask]).")] = "local",
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address (default: a LocalCluster on this machine).")] = None,
     ocr: Annotated[bool, typer.Option("--ocr/--no-ocr", help="Read scanned PDFs by OCR (tesseract); --no-ocr reports them as needing OCR instead.")] = True,
