@@ -178,3 +178,59 @@ def test_a_comma_separated_export_is_read_as_rows() -> None:
 ])
 def test_text_that_is_not_comma_separated(text: str) -> None:
     assert not looks_like_csv(text)
+
+
+def test_space_aligned_table_keeps_its_header_and_empty_cells() -> None:
+    """Rows aligned with runs of spaces (pdftotext -layout, tabs expanded by an editor) are cut
+    where every row has a gap, so a header without figures keeps its columns and an empty cell
+    keeps its place."""
+    text = (
+        "科目编码    科目名称            合计      基本支出    项目支出\n"
+        "            合计                123.45    100.00      23.45\n"
+        "2101202     城乡居民医疗保险    23.45                 23.45\n"
+    )
+    rows = to_rows(to_lines(text))
+    assert [r.cells for r in rows] == [
+        ("科目编码", "科目名称", "合计", "基本支出", "项目支出"),
+        ("", "合计", "123.45", "100.00", "23.45"),
+        ("2101202", "城乡居民医疗保险", "23.45", "", "23.45"),
+    ]
+    assert [r.line_nos[0] for r in rows] == [1, 2, 3]
+
+
+def test_space_aligned_header_wider_than_its_figures_goes_to_the_column_it_covers() -> None:
+    # right-aligned figures under left-aligned (or centred) headers, as pdftotext -layout writes them
+    text = (
+        "项目              一般公共预算拨款    政府性基金\n"
+        "合计                       1,234.56        12.00\n"
+        "基本支出                     100.00\n"
+    )
+    rows = to_rows(to_lines(text))
+    assert [r.cells for r in rows] == [
+        ("项目", "一般公共预算拨款", "政府性基金"),
+        ("合计", "1,234.56", "12.00"),
+        ("基本支出", "100.00", ""),
+    ]
+
+
+def test_prose_next_to_an_aligned_table_stays_prose() -> None:
+    text = "一、部门职责  本部门负责全县医疗保障工作。\n合计      5.00     3.00\n支出      1.00     2.00\n"
+    rows = to_rows(to_lines(text))
+    assert rows[0].cells == ("一、部门职责  本部门负责全县医疗保障工作。",)
+    assert [r.cells for r in rows[1:]] == [("合计", "5.00", "3.00"), ("支出", "1.00", "2.00")]
+
+
+def test_markdown_table_without_outer_pipes() -> None:
+    text = "科目编码 | 科目名称 | 合计\n--- | --- | ---:\n | 合计 | 123.45\n2101202 | 城乡居民 | 23.45\n说明文字，不是表格。\n"
+    rows = to_rows(to_lines(text))
+    assert [r.cells for r in rows] == [
+        ("科目编码", "科目名称", "合计"),
+        ("", "合计", "123.45"),
+        ("2101202", "城乡居民", "23.45"),
+        ("说明文字，不是表格。",),
+    ]
+
+
+def test_a_line_with_pipes_but_no_rule_under_it_is_text() -> None:
+    rows = to_rows(to_lines("收入 | 支出 | 结余\n下一行\n"))
+    assert [r.cells for r in rows] == [("收入 | 支出 | 结余",), ("下一行",)]

@@ -268,3 +268,50 @@ def test_a_sample_saved_as_csv_gives_the_same_figures(tmp_path: Path) -> None:
     assert same(as_csv.indicators) == same(as_text.indicators)
     figures = lambda r: [(i["table_id"], i["row_label"], i["column_header"], i["value"], i["line_no"]) for i in r.line_items]  # noqa: E731
     assert figures(as_csv) == figures(as_text)
+
+
+def _space_aligned(text: str) -> str:
+    """``text`` with its tab-separated rows aligned with spaces, as an editor that expands tabs
+    or a text export padded to display width (CJK characters two columns) writes them."""
+    import unicodedata
+
+    def width(cell: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in cell)
+
+    out: list[str] = []
+    block: list[list[str]] = []
+
+    def flush() -> None:
+        if block:
+            widths = [max(width(r[k]) if k < len(r) else 0 for r in block) for k in range(max(map(len, block)))]
+            out.extend("  ".join(c + " " * (widths[k] - width(c)) for k, c in enumerate(r)).rstrip() for r in block)
+            block.clear()
+
+    for line in text.splitlines():
+        if "\t" in line.strip():
+            block.append(line.split("\t"))
+        else:
+            flush()
+            out.append(line)
+    flush()
+    return "\n".join(out) + "\n"
+
+
+def test_a_sample_aligned_with_spaces_gives_the_figures_of_its_tables(tmp_path: Path) -> None:
+    aligned = _read(tmp_path / "aligned.txt", _space_aligned(_text()))
+    tabbed = process_path(RAW / GOOD)
+    assert not isinstance(tabbed, Exception)
+    figures = lambda r: {(i["row_label"], i["column_header"], i["value"]) for i in r.line_items}  # noqa: E731
+    assert len(figures(aligned) & figures(tabbed)) >= 0.95 * len(figures(tabbed))
+    for name in ("resident_subsidy", "vehicles", "expenditure_grand_total", "three_public_total"):
+        assert aligned.indicators[name] == tabbed.indicators[name], name
+
+
+def test_a_pipe_table_without_outer_pipes_is_read(tmp_path: Path) -> None:
+    text = (
+        "某县医疗保障局2024年部门预算\n部门预算支出总表\n单位：万元\n"
+        "科目编码 | 科目名称 | 合计 | 基本支出 | 项目支出\n--- | --- | --- | --- | ---\n | 合计 | 123.45 | 100.00 | 23.45\n"
+    )
+    result = _read(tmp_path / "t.md", text)
+    values = {(i["row_label"], i["column_header"]): i["value_wan"] for i in result.line_items}
+    assert values[("合计", "合计")] == pytest.approx(123.45) and values[("合计", "项目支出")] == pytest.approx(23.45)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -434,6 +435,181 @@ def _split_cells(text: str) -> list[str] | None:
     return None
 
 
+# Pipe tables without outer pipes (``a | b`` over ``--- | ---``)
+
+
+def _pipe_cells(text: str, outer: tuple[bool, bool]) -> list[str]:
+    """Cells of a pipe-table row; a pipe at the start or end is taken off only where the
+    table's header has one there (``outer``), so `` | 合计 | 5.00`` under a header without
+    outer pipes keeps its empty first cell."""
+    stripped = text.strip()
+    if outer[0] and stripped.startswith("|"):
+        stripped = stripped[1:]
+    if outer[1] and stripped.endswith("|"):
+        stripped = stripped[:-1]
+    return [c.strip() for c in stripped.split("|")]
+
+
+def _pipe_tables(lines: Sequence[Line]) -> dict[int, list[str]]:
+    """Cells (``[]`` for the rule row) of the lines of pipe tables that lack an outer pipe
+    on either side, by index: a header row with pipes over a rule row of as many columns
+    (``--- | ---:``), and the rows with pipes after it. Tables with both outer pipes are read
+    line by line (:func:`_split_cells`)."""
+    found: dict[int, list[str]] = {}
+    i = 0
+    while i + 1 < len(lines):
+        header, rule = lines[i].text.strip(), lines[i + 1].text.strip()
+        if (
+            "|" in header
+            and "|" in rule
+            and "\t" not in header
+            and not (header.startswith("|") and header.endswith("|"))
+            and _MD_TABLE_RULE.match(rule)
+        ):
+            outer = (header.startswith("|"), header.endswith("|"))
+            cells = _pipe_cells(header, outer)
+            if len(cells) >= 2 and len(cells) == len(_pipe_cells(rule, (rule.startswith("|"), rule.endswith("|")))):
+                found[i], found[i + 1] = cells, []
+                i += 2
+                while i < len(lines) and "|" in lines[i].text and "\t" not in lines[i].text:
+                    found[i] = _pipe_cells(lines[i].text, outer)
+                    i += 1
+                continue
+        i += 1
+    return found
+
+
+# Space-aligned tables (pdftotext -layout, tabs expanded by an editor)
+
+#: text with single spaces inside: a cell of a space-aligned row
+_ALIGNED_TOKEN = re.compile(r"\S+(?: \S+)*")
+#: a figure standing alone in its cell (``1,234.56``, ``(12.00)``, ``5350.22 78``, ``12%``)
+_FIGURE_TOKEN = re.compile(r"[-+(]?\d[\d, ]*(?:\.[\d ]*\d)?\)?%?")
+_SENTENCE_END = re.compile(r"[。；！？]")
+#: blank lines a space-aligned table may hold between two of its rows
+MAX_BLANK_LINES_IN_TABLE = 3
+
+Span = tuple[int, int, str]  # first column, column after the last, text
+
+
+def _width(text: str, wide: bool) -> int:
+    """Columns ``text`` takes: one per character, or two per wide (CJK) one when ``wide``."""
+    if not wide:
+        return len(text)
+    return len(text) + sum(1 for ch in text if ch >= "\u1100" and unicodedata.east_asian_width(ch) in "WF")
+
+
+def _spans(text: str, wide: bool) -> list[Span]:
+    """The cells of a space-aligned line with the columns each takes."""
+    spans: list[Span] = []
+    column = end = 0
+    for match in _ALIGNED_TOKEN.finditer(text):
+        column += match.start() - end  # the gap is spaces: one column each
+        width = _width(match.group(), wide)
+        spans.append((column, column + width, match.group()))
+        column += width
+        end = match.end()
+    return spans
+
+
+def _is_figure_row(spans: Sequence[Span]) -> bool:
+    return len(spans) >= 2 and any(_FIGURE_TOKEN.fullmatch(text) for _, _, text in spans[1:])
+
+
+def _columns(rows: Sequence[Sequence[Span]]) -> list[tuple[int, int]] | None:
+    """The columns of a space-aligned table: the spans of its rows with figures, joined where
+    they overlap; None when two cells of one such row fall in one column (not aligned)."""
+    spans = sorted((a, b) for row in rows if _is_figure_row(row) for a, b, _ in row)
+    columns: list[list[int]] = []
+    for a, b in spans:
+        if columns and a < columns[-1][1]:
+            columns[-1][1] = max(columns[-1][1], b)
+        else:
+            columns.append([a, b])
+    for row in rows:
+        if _is_figure_row(row) and len({_column_of(columns, a, b) for a, b, _ in row}) < len(row):
+            return None
+    return [(a, b) for a, b in columns]
+
+
+def _column_of(columns: Sequence[Sequence[int]], a: int, b: int) -> int | None:
+    """Index of the first column that ``[a, b)`` overlaps, or None."""
+    for k, (start, end) in enumerate(columns):
+        if a < end and start < b:
+            return k
+    return None
+
+
+def _cut(rows: Sequence[Sequence[Span]], columns: list[tuple[int, int]]) -> tuple[list[list[str]], int]:
+    """Each row's cells under ``columns`` (text over no column gets a column of its own), and
+    how many columns hold the text of one row only (fewer: the better reading)."""
+    columns = list(columns)
+    for row in rows:
+        for a, b, _ in row:
+            if _column_of(columns, a, b) is None:
+                columns.append((a, b))
+    columns.sort()
+    cells = [[""] * len(columns) for _ in rows]
+    used = [0] * len(columns)
+    for row, out in zip(rows, cells, strict=True):
+        seen = set()
+        for a, b, text in row:
+            k = _column_of(columns, a, b)
+            assert k is not None
+            out[k] = f"{out[k]} {text}" if out[k] else text
+            seen.add(k)
+        for k in seen:
+            used[k] += 1
+    return cells, sum(1 for n in used if n == 1)
+
+
+def _aligned_group(lines: Sequence[Line]) -> list[list[str]] | None:
+    """Cells of a run of space-aligned lines, cut where the rows with figures have gaps, with
+    columns counted in characters or in display width (CJK two), whichever lines the rows up
+    better; None when the run holds no figures or is not aligned either way."""
+    best: tuple[int, list[list[str]]] | None = None
+    for wide in (True, False):
+        rows = [_spans(line.text, wide) for line in lines]
+        columns = _columns(rows)
+        if not columns or len(columns) < 2:
+            continue
+        cells, lone = _cut(rows, columns)
+        if best is None or lone < best[0]:
+            best = (lone, cells)
+    return best[1] if best else None
+
+
+def _aligned_tables(lines: Sequence[Line]) -> dict[int, list[str]]:
+    """Cells of the lines of space-aligned tables, by index: runs of lines with two or more
+    cells apart by runs of spaces (blank lines between them allowed), holding figures."""
+    found: dict[int, list[str]] = {}
+    run: list[int] = []
+    blanks = 0
+
+    def close() -> None:
+        if run:
+            cells = _aligned_group([lines[i] for i in run])
+            if cells is not None:
+                found.update(zip(run, cells, strict=True))
+            run.clear()
+
+    for i, line in enumerate(lines):
+        text = line.text
+        if not text.strip():
+            blanks += 1
+            if blanks > MAX_BLANK_LINES_IN_TABLE:
+                close()
+            continue
+        stripped = text.strip()
+        if "  " in stripped and "\t" not in text and "|" not in stripped[:1] and not _SENTENCE_END.search(text):
+            run.append(i)
+        else:
+            close()
+        blanks = 0
+    close()
+    return found
+
+
 def _is_cell_per_line_block(block: Sequence[Line]) -> bool:
     """A run of lines that each start with a tab and hold at most one cell."""
     return len(block) >= 1 and all(
@@ -445,6 +621,9 @@ def to_rows(lines: Iterable[Line]) -> list[Row]:
     """Turn lines into rows of cells.
 
     * a line with tabs (or ``|`` markdown cells, or 2+ space-aligned columns) is one row;
+      the rows of a space-aligned table are cut where its rows with figures have gaps, so a
+      header without figures keeps its columns and an empty cell its place
+      (:func:`_aligned_tables`); a pipe table may lack outer pipes (:func:`_pipe_tables`);
     * in the one-cell-per-line layout (each line starts with one tab and holds one cell,
       rows separated by blank lines) each blank-line-separated block is one row;
     * any other non-blank line is a one-cell row (a title, a sentence, a note).
@@ -458,7 +637,11 @@ def to_rows(lines: Iterable[Line]) -> list[Row]:
             rows.append(Row(cells, tuple(ln.no for ln in block), "block"))
             block.clear()
 
-    for line in lines:
+    numbered = list(lines)
+    known = _aligned_tables(numbered) if any("  " in ln.text for ln in numbered) else {}
+    if any("|" in ln.text for ln in numbered):
+        known.update(_pipe_tables(numbered))
+    for index, line in enumerate(numbered):
         if not line.text.strip():
             # blank: ends a one-cell-per-line row; a lone tab line is an empty cell.
             if line.text.startswith("\t"):
@@ -470,7 +653,7 @@ def to_rows(lines: Iterable[Line]) -> list[Row]:
             block.append(line)
             continue
         flush()
-        cells = _split_cells(line.text)
+        cells = known[index] if index in known else _split_cells(line.text)
         if cells == []:
             continue
         if cells is None:
