@@ -324,3 +324,18 @@ def test_a_page_in_utf16_without_a_byte_order_mark_is_a_page(encoding: str) -> N
 def _figures_of(data: bytes) -> list[tuple[str, str, float]]:
     result = process_bytes(data, "page.html")
     return [(i["row_label"], i["column_header"], i["value"]) for i in result.line_items]
+
+
+def test_a_page_in_the_charset_it_declares_is_read_in_it() -> None:
+    """A Big5 (or Shift_JIS …) page is neither UTF-8 nor GB18030: its own declaration says how
+    to read it (the message was "UTF-8 text up to line 1, then bytes that are not UTF-8")."""
+    page = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=big5"></head><body>'
+            "<p>部門收支總表</p><table><tr><td>項目</td><td>預算數</td></tr><tr><td>收入總計</td><td>5.80</td></tr></table>"
+            "</body></html>")
+    assert [ln.text for ln in read_html(page.encode("big5"))] == ["部門收支總表", "項目\t預算數", "收入總計\t5.80"]
+
+
+def test_a_page_that_is_not_in_its_declared_charset_either_says_so() -> None:
+    page = "<html><head><meta charset='big5'></head><body><p>收入</p></body></html>".encode() + b"\xff\xff\xfe"
+    with pytest.raises(webpage.DecodeError, match="declares charset big5"):
+        read_html(page)

@@ -53,6 +53,7 @@ HTML without ``<html>``/``<!DOCTYPE>`` (a fragment copied out of a page) is reco
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -522,6 +523,47 @@ def looks_like_html(data: bytes) -> bool:
     return _HTML_START.match(head.removeprefix(b"\xef\xbb\xbf").lstrip()) is not None
 
 
+_META_CHARSET = re.compile(rb"<meta\b[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
+
+
+#: charsets a page's declaration is trusted for: multi-byte CJK encodings other than GB (whose
+#: bytes GB18030 would also take, as noise). Declarations of UTF-8, GB2312/GBK or Latin-1 are
+#: often wrong, so those pages are read as any text file is.
+DECLARED_CHARSETS = frozenset({"big5", "big5hkscs", "cp950", "shift_jis", "cp932", "euc_jp", "euc_kr", "cp949", "iso2022_jp"})
+
+
+def _declared_charset(data: bytes) -> str | None:
+    """The charset a page declares in a ``<meta>`` tag near its start (``<meta charset=big5>``,
+    ``<meta http-equiv=Content-Type content="text/html; charset=big5">``), by Python's name for
+    it, when it is one of :data:`DECLARED_CHARSETS`."""
+    match = _META_CHARSET.search(data[:4096])
+    if not match:
+        return None
+    try:
+        name = codecs.lookup(match.group(1).decode("ascii")).name.replace("-", "_")
+    except LookupError:
+        return None
+    return name if name in DECLARED_CHARSETS else None
+
+
+def _decode_page(data: bytes) -> str:
+    """The text of a page: in the charset it declares when that is a CJK encoding other than
+    GB (Big5 …) and the page is not UTF-8; else as any text file (:func:`budgetlib.read.decode`)."""
+    charset = _declared_charset(data)
+    if charset is not None:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                return data.decode(charset)
+            except UnicodeDecodeError as exc:
+                raise DecodeError(
+                    f"the page declares charset {charset} but is not {charset} text from byte {exc.start:,} "
+                    "(nor UTF-8): the file is damaged there or mixes encodings"
+                ) from exc
+    return decode(data)[0]
+
+
 def read_html(data: bytes) -> list[SourceLine]:
     """The text of a web page as lines: title, blocks of text, table rows.
 
@@ -537,7 +579,7 @@ def read_html(data: bytes) -> list[SourceLine]:
     >>> [ln.text for ln in read_html(b"<table><tr><td>a<td>1<tr><td>b<td>2")]
     ['a\\t1', 'b\\t2']
     """
-    text, _ = decode(data)
+    text = _decode_page(data)
     reader = _Reader()
     reader.feed(text)
     reader.close()
