@@ -140,3 +140,15 @@ def test_a_label_repeated_further_down_a_table_is_not_read_again() -> None:
     _, sources = compute([first, later], [])
     readings = [s[0] for s in sources if s[0].indicator == "fiscal_gpb_revenue"]
     assert [r.value for r in readings] == [2940.05]
+
+
+@pytest.mark.parametrize(("value", "unit"), [(1.5, "辆"), (1e23, "辆"), (float("inf"), "辆"), (-2.0, "辆")])
+def test_a_count_that_is_no_count_is_not_read(value: float, unit: str) -> None:
+    """1.5 辆 was stored as 2 vehicles; 10^23 辆 does not fit the Int64 column and stopped the batch."""
+    values, _ = compute([], [F("vehicles", value, f"{value}{unit}", unit=unit)])
+    assert values["vehicles"] is None
+
+
+def test_a_count_in_wan_persons_is_made_whole() -> None:
+    values, _ = compute([], [F("insured_residents", 123456.78, "12.345678万人", unit="万人")])
+    assert values["insured_residents"] == 123457

@@ -109,3 +109,7 @@ def test_a_space_between_digits_joins_only_what_can_be_one_figure(text: str, val
     """A stray space inside a figure (PDF extraction) is repaired where the pieces hold its
     decimal point or are groups of three; two whole numbers side by side stay unread."""
     assert parse_amount(text) == value
+
+
+def test_a_figure_too_large_for_a_float_is_not_read() -> None:
+    assert parse_amount("9" * 400) is None and parse_amount("9" * 400 + ".00") is None

@@ -177,3 +177,16 @@ def test_outputs_are_replaced_as_a_set(monkeypatch: pytest.MonkeyPatch, tmp_path
     with pytest.raises(OSError, match="No space left"):
         pipeline.write_outputs(ingest([RAW]), out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_document_whose_rows_break_the_schema_does_not_stop_the_batch(tmp_path: Path) -> None:
+    """The schema is checked a chunk at a time; one document titled 1985年 (outside the years
+    the schema allows) made the whole chunk fail, and the batch with it."""
+    good = "xixiang_2024_budget.txt"
+    shutil.copy(RAW / good, tmp_path / good)
+    (tmp_path / "old.txt").write_text((RAW / good).read_text(encoding="utf-8").replace("2024", "1985"), encoding="utf-8")
+    outputs = ingest([tmp_path])
+    assert outputs.frames["documents"]["source_file"].to_list() == [good]
+    error = outputs.errors.row(0, named=True)
+    assert error["source_file"] == "old.txt" and error["stage"] == "validate"
+    assert "year" in error["message"] and "1985" in error["message"]

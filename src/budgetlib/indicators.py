@@ -27,7 +27,7 @@ from typing import Protocol
 from budgetlib.numbers import MONEY_UNITS
 from budgetlib.tables import LineItem
 
-__all__ = ["Reading", "Rule", "rules", "collect_readings", "choose", "compute", "extend", "describe", "COUNT_INDICATORS"]
+__all__ = ["Reading", "Rule", "rules", "collect_readings", "choose", "compute", "extend", "describe", "is_count", "COUNT_INDICATORS"]
 
 COUNT_INDICATORS = frozenset({"vehicles", "insured_residents"})
 _UNIT_FACTOR = {**MONEY_UNITS, "人": 1.0, "万人": 1e4, "辆": 1.0, "": 1.0}
@@ -136,6 +136,23 @@ def _runs(items: Sequence[LineItem]) -> list[tuple[str, list[LineItem]]]:
     return runs
 
 
+#: counts must stay below this to fit the Int64 columns
+COUNT_LIMIT = 2**63
+
+
+def is_count(value: float, unit: str) -> bool:
+    """Whether ``value`` can be a count of persons or vehicles: whole (1.5 辆 is no count;
+    in 万人 a fraction is rounding of the printed figure), not negative, and not beyond what
+    the Int64 columns hold.
+
+    >>> is_count(3.0, "辆"), is_count(1.5, "辆"), is_count(123456.78, "万人"), is_count(1e23, "人")
+    (True, False, True, False)
+    """
+    if not (0 <= value < COUNT_LIMIT):  # also false for NaN
+        return False
+    return value == int(value) or unit.startswith("万")
+
+
 def collect_readings(items: Sequence[LineItem], facts: Sequence[FactLike]) -> dict[str, list[Reading]]:
     """Every direct reading of every indicator (no derived ones)."""
     found: dict[str, list[Reading]] = {}
@@ -156,7 +173,7 @@ def collect_readings(items: Sequence[LineItem], facts: Sequence[FactLike]) -> di
                     continue
                 seen.add(column)
                 value = item.value if count else item.value_wan
-                if value is None:
+                if value is None or (count and not is_count(value, item.unit)):
                     continue
                 in_table.setdefault(rule.indicator, []).append((item.table_title, Reading(
                     rule.indicator, value, _precision(item.value_original, item.unit, count), "table",
@@ -164,6 +181,8 @@ def collect_readings(items: Sequence[LineItem], facts: Sequence[FactLike]) -> di
         else:
             for fact in facts:
                 if fact.name != rule.fact or fact.value is None:
+                    continue
+                if count and not is_count(fact.value, fact.unit):
                     continue
                 if rule.qualifier and not _qualifier_ok(rule.qualifier, fact.qualifier):
                     continue

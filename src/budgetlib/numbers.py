@@ -15,6 +15,7 @@ All functions are pure; nothing here knows about tables.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -73,7 +74,8 @@ def parse_amount(text: str | None) -> float | None:
         cleaned = "-" + negative.group(1)
     if not _AMOUNT.match(cleaned):
         return None
-    return float(cleaned.replace(",", ""))
+    value = float(cleaned.replace(",", ""))
+    return value if math.isfinite(value) else None  # 400 digits: no figure, not infinity
 
 
 def is_amount(text: str | None) -> bool:

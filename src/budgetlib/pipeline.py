@@ -303,23 +303,58 @@ def process_path(path: Path, settings: ReadSettings | None = None, name: str | N
 def read_chunk(files: Sequence[tuple[Path, str]], settings: ReadSettings | None = None) -> dict[str, pl.DataFrame]:
     """Read a chunk of ``(path, source_file)`` → its validated, audited frames: the per-document tables,
     ``errors`` and ``findings``. Pure per chunk, so it runs wherever the engine puts it, and
-    only compact frames travel back (never a dict per figure)."""
-    names = (*_PER_DOCUMENT, "errors")
-    rows: dict[str, list[dict[str, object]]] = {name: [] for name in names}
+    only compact frames travel back (never a dict per figure).
+
+    The schemas are checked for the whole chunk at once; when that fails, each document is
+    checked alone, and one whose rows break them (a year the schema does not allow …) becomes
+    a row of ``errors`` (stage ``validate``), so the rest of the chunk is kept."""
+    results: list[DocumentResult] = []
+    errors: list[dict[str, object]] = []
     for path, name in files:
         result = process_path(path, settings, name)
         if isinstance(result, IngestError):
-            rows["errors"].append({"source_file": name, "stage": result.stage, "message": result.message})
+            errors.append({"source_file": name, "stage": result.stage, "message": result.message})
         else:
-            rows["documents"].append(result.document)
-            rows["tables"].extend(result.tables)
-            rows["line_items"].extend(result.line_items)
-            rows["facts"].extend(result.facts)
-            rows["indicators"].append(result.indicators)
-            rows["indicator_sources"].extend(result.indicator_sources)
-    chunk = {name: schemas.validate(name, schemas.frame(name, rows[name])) for name in names}
+            results.append(result)
+    try:
+        chunk = _validated(results, errors)
+    except Exception:  # noqa: BLE001 — find the documents to blame, one by one
+        kept = []
+        for result in results:
+            try:
+                _validated([result], [])
+            except Exception as exc:  # noqa: BLE001
+                errors.append({"source_file": result.document["source_file"], "stage": "validate",
+                               "message": _schema_problem(exc)})
+            else:
+                kept.append(result)
+        chunk = _validated(kept, errors)
     chunk["findings"] = schemas.validate("findings", run_checks(chunk))
     return chunk
+
+
+def _validated(results: Sequence[DocumentResult], errors: list[dict[str, object]]) -> dict[str, pl.DataFrame]:
+    """The per-document tables and ``errors`` of ``results`` as frames checked by their schemas."""
+    rows: dict[str, list[dict[str, object]]] = {name: [] for name in _PER_DOCUMENT}
+    for result in results:
+        rows["documents"].append(result.document)
+        rows["tables"].extend(result.tables)
+        rows["line_items"].extend(result.line_items)
+        rows["facts"].extend(result.facts)
+        rows["indicators"].append(result.indicators)
+        rows["indicator_sources"].extend(result.indicator_sources)
+    rows["errors"] = errors
+    return {name: schemas.validate(name, schemas.frame(name, table_rows)) for name, table_rows in rows.items()}
+
+
+def _schema_problem(exc: Exception) -> str:
+    """What in a document's rows breaks the output schemas, in words."""
+    cases = getattr(exc, "failure_cases", None)
+    if isinstance(cases, pl.DataFrame) and {"column", "check", "failure_case"} <= set(cases.columns):
+        found = "; ".join(dict.fromkeys(f"{row['column']} {row['failure_case']} fails {row['check']}"
+                                        for row in cases.head(5).iter_rows(named=True)))
+        return f"the figures read do not fit the output tables: {found}"
+    return f"the figures read do not fit the output tables: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
 def _chunks(paths: Iterable[Path | str], settings: ReadSettings | None, engine: str,

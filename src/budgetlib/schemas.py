@@ -128,7 +128,7 @@ _DECLARED: tuple[Field, ...] = (
     _f("evidence_lines", pl.Utf8, "证据行号", "evidence lines", "Source line numbers that prove the finding, separated by ;."),
     _f("evidence_text", pl.Utf8, "证据原文", "evidence text", "The text of those lines, one per line, each led by its number."),
     # --- errors ------------------------------------------------------------------------
-    _f("stage", pl.Utf8, "阶段", "stage", "Where the file failed: read, recognise, parse.", nullable=False),
+    _f("stage", pl.Utf8, "阶段", "stage", "Where the file failed: read, recognise, parse, validate (its figures break the output schemas).", nullable=False),
     _f("message", pl.Utf8, "说明", "message", "What went wrong, in words a researcher understands.", nullable=False),
 )
 
