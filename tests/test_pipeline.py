@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from budgetlib.cli import app
-from budgetlib.pipeline import IngestError, discover, ingest, process_bytes
+from budgetlib.pipeline import IngestError, discover, discover_named, ingest, process_bytes
 
 from .conftest import RAW, text_samples
 
@@ -190,3 +190,50 @@ def test_a_document_whose_rows_break_the_schema_does_not_stop_the_batch(tmp_path
     error = outputs.errors.row(0, named=True)
     assert error["source_file"] == "old.txt" and error["stage"] == "validate"
     assert "year" in error["message"] and "1985" in error["message"]
+
+
+def test_the_same_file_named_twice_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``in/x.txt`` and its absolute path (or a folder and a file in it) are one file: read twice,
+    every total of the audit counted each part twice (46 false errors)."""
+    good = "xixiang_2024_budget.txt"
+    (tmp_path / "in").mkdir()
+    shutil.copy(RAW / good, tmp_path / "in" / good)
+    monkeypatch.chdir(tmp_path)
+    once = ingest([Path("in") / good])
+    twice = ingest([Path("in") / good, (tmp_path / "in" / good).absolute(), Path("in")])
+    assert twice.frames["documents"]["source_file"].to_list() == [good]
+    assert twice.frames["findings"].height == once.frames["findings"].height
+
+
+def test_two_files_never_share_a_source_file(tmp_path: Path) -> None:
+    for sub in ("a/b", "b"):
+        (tmp_path / sub).mkdir(parents=True)
+    for k, path in enumerate(("a/report.txt", "a/b/report.txt", "b/report.txt")):
+        (tmp_path / path).write_bytes(b" " * k)
+    names = [name for _, name in discover_named([tmp_path / "a", tmp_path / "b"])]
+    assert sorted(names) == ["a/b/report.txt", "a/report.txt", "b/report.txt"]
+
+
+def test_an_output_folder_that_is_an_input_folder_is_refused(tmp_path: Path) -> None:
+    """Its outputs would be read back as documents on the next run."""
+    shutil.copy(RAW / "xixiang_2024_budget.txt", tmp_path)
+    result = CliRunner().invoke(app, ["ingest", str(tmp_path), "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "is an input folder" in result.stderr, result.output
+    assert not (tmp_path / "documents.parquet").exists()
+
+
+def test_an_output_folder_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(app, ["ingest", str(RAW / "xixiang_2024_budget.txt"), "--out", str(tmp_path / "afile")])
+    assert result.exit_code == 2 and "afile" in result.stderr and "not a folder" in result.stderr, result.output
+
+
+def test_control_characters_in_names_are_shown_escaped(tmp_path: Path) -> None:
+    """A file name with ESC ] 0 (set the terminal's title) or ESC [ 2 J (clear the screen) must not
+    reach the terminal as it is."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "b\x1b]0;x\x07\x1b[2J.txt").write_bytes(b"")
+    result = CliRunner().invoke(app, ["ingest", str(folder), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "the file is empty" in result.stderr, result.output
+    assert "\x1b" not in result.stderr + result.stdout and "b\\x1b]0;x\\x07\\x1b[2J.txt" in result.stderr

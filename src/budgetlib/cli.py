@@ -7,6 +7,7 @@ file failed.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +20,7 @@ from rich.table import Table
 from budgetlib import __version__, paths, schemas
 from budgetlib.checks import rules_table
 from budgetlib.documents import ReadSettings
-from budgetlib.pipeline import audit_folder, ingest_to_folder, panel_from_folders, write_panel
+from budgetlib.pipeline import OutputFolderError, audit_folder, ingest_to_folder, panel_from_folders, write_panel
 
 app = typer.Typer(
     name="budgetlib",
@@ -32,7 +33,21 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 _out = Console()
-_err = Console(stderr=True)
+_err = Console(stderr=True, soft_wrap=True)  # one line per error, whatever the width
+
+
+#: characters a terminal takes as commands (ESC starts one): shown escaped, never sent
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _shown(text: str) -> str:
+    r"""Text from a file name or a document, safe to print: Rich markup escaped, control
+    characters written as ``\x1b``.
+
+    >>> _shown("b\x1b[2J[red].txt")
+    'b\\x1b[2J\\[red].txt'
+    """
+    return escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
 
 
 def _version(value: bool) -> None:
@@ -51,7 +66,7 @@ def main(
 @app.command()
 def ingest(
     inputs: Annotated[list[Path], typer.Argument(help="Files and/or folders of disclosures: text, CSV, PDF (text layer or scanned), DOCX, XLSX, HTML — told by content, not name; folders are searched recursively (links to folders are not followed).", show_default=False)],
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: data/processed); inside an input folder, it is not read as input.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: data/processed); inside an input folder, it is not read as input; an input folder itself is refused.")] = None,
     engine: Annotated[str, typer.Option("--engine", help="Where the per-file work runs: local, or dask (needs the optional extra budgetlib\\[dask]).")] = "local",
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address (default: a LocalCluster on this machine).")] = None,
     ocr: Annotated[bool, typer.Option("--ocr/--no-ocr", help="Read scanned PDFs by OCR (tesseract); --no-ocr reports them as needing OCR instead.")] = True,
@@ -64,17 +79,21 @@ def ingest(
     however many files. Exit status 1 when any file failed.
     """
     out_dir = out or paths.processed_dir()
-    ingest_to_folder(inputs, out_dir, ReadSettings(ocr=ocr), engine=engine, scheduler=scheduler)
+    try:
+        ingest_to_folder(inputs, out_dir, ReadSettings(ocr=ocr), engine=engine, scheduler=scheduler)
+    except OutputFolderError as exc:
+        _err.print(f"[red]error[/red] {_shown(str(exc))}", highlight=False)
+        raise typer.Exit(code=2) from exc
     docs, errors, findings = (pl.read_parquet(out_dir / f"{name}.parquet") for name in ("documents", "errors", "findings"))
-    summary = Table(title=f"budgetlib ingest → {escape(str(out_dir))}")
+    summary = Table(title=f"budgetlib ingest → {_shown(str(out_dir))}")
     shown = ("source_file", "unit_name", "county", "year", "doc_kind", "n_tables", "n_line_items", "n_facts")
     for col in shown:
         summary.add_column(col)
     for row in docs.iter_rows(named=True):
-        summary.add_row(*(escape(str(row[c])) if row[c] is not None else "—" for c in shown))
+        summary.add_row(*(_shown(str(row[c])) if row[c] is not None else "—" for c in shown))
     _out.print(summary)
     for err in errors.iter_rows(named=True):
-        _err.print(f"[red]error[/red] {escape(err['source_file'])}: {err['stage']}: {escape(err['message'])}", highlight=False)
+        _err.print(f"[red]error[/red] {_shown(err['source_file'])}: {err['stage']}: {_shown(err['message'])}", highlight=False)
     n_errors = findings.filter(findings["severity"] == "error").height
     _out.print(f"{docs.height} document(s) ingested, {errors.height} failed; audit: {findings.height} finding(s), {n_errors} error(s) (findings.csv).")
     if errors.height:
@@ -93,14 +112,14 @@ def audit(
     try:
         findings = audit_folder(target)
     except FileNotFoundError as exc:
-        _err.print(f"[red]error[/red] {escape(str(exc))}")
+        _err.print(f"[red]error[/red] {_shown(str(exc))}")
         raise typer.Exit(code=2) from exc
-    summary = Table(title=f"budgetlib audit → {escape(str(target))}")
+    summary = Table(title=f"budgetlib audit → {_shown(str(target))}")
     for col in ("source_file", "severity", "rule_id", "count"):
         summary.add_column(col)
     counts = findings.group_by("source_file", "severity", "rule_id").len().sort("source_file", "severity", "rule_id")
     for row in counts.iter_rows():
-        summary.add_row(*(escape(str(v)) for v in row))
+        summary.add_row(*(_shown(str(v)) for v in row))
     _out.print(summary)
     errors = findings.filter(findings["severity"] == "error").height
     _out.print(f"{findings.height} finding(s), {errors} error(s).")
@@ -122,11 +141,11 @@ def panel(
     try:
         frame, duplicates = panel_from_folders(sources)
     except FileNotFoundError as exc:
-        _err.print(f"[red]error[/red] {escape(str(exc))}")
+        _err.print(f"[red]error[/red] {_shown(str(exc))}")
         raise typer.Exit(code=2) from exc
     target = out or sources[0]
     write_panel(frame, duplicates, target)
-    _out.print(f"panel: {frame.height} row(s) → {escape(str(target / 'panel.parquet'))}; {duplicates.filter(~duplicates['kept']).height} duplicate document(s) set aside.")
+    _out.print(f"panel: {frame.height} row(s) → {_shown(str(target / 'panel.parquet'))}; {duplicates.filter(~duplicates['kept']).height} duplicate document(s) set aside.")
 
 
 @app.command()
@@ -150,12 +169,12 @@ def report(
     try:
         result = run_reports(data, out, county=county, year=year, workers=workers, fresh=fresh)
     except FileNotFoundError as exc:
-        _err.print(f"[red]error[/red] {escape(str(exc))}")
+        _err.print(f"[red]error[/red] {_shown(str(exc))}")
         raise typer.Exit(code=2) from exc
     target = out or paths.reports_dir()
-    _out.print(f"reports: {len(result.built)} built, {len(result.skipped)} unchanged, {len(result.failed)} failed → {escape(str(target / 'index.html'))}")
+    _out.print(f"reports: {len(result.built)} built, {len(result.skipped)} unchanged, {len(result.failed)} failed → {_shown(str(target / 'index.html'))}")
     for stem, error in sorted(result.failed.items()):
-        _err.print(f"[red]failed[/red] {escape(str(stem))}: {escape(str(error))}", highlight=False)
+        _err.print(f"[red]failed[/red] {_shown(str(stem))}: {_shown(str(error))}", highlight=False)
     if not result.ok:
         raise typer.Exit(code=1)
 
@@ -176,9 +195,9 @@ def export(
     try:
         written = export_all(folder or paths.processed_dir(), target)
     except FileNotFoundError as exc:
-        _err.print(f"[red]error[/red] {escape(str(exc))}")
+        _err.print(f"[red]error[/red] {_shown(str(exc))}")
         raise typer.Exit(code=2) from exc
-    _out.print(f"{len(written)} file(s) → {escape(str(target))}")
+    _out.print(f"{len(written)} file(s) → {_shown(str(target))}")
 
 
 @app.command()

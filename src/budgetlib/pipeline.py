@@ -114,26 +114,38 @@ def discover_named(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) ->
     cannot be listed) are kept, so that reading them reports why they were not read. Folders
     in ``exclude`` (the output folder, when it lies inside an input folder) are not entered."""
     found: dict[Path, str] = {}
+    seen: set[str] = set()  # real paths: a file named twice (relative and absolute, by name and in its folder) is read once
+
+    def add(path: Path, name: str) -> None:
+        real = os.path.realpath(path)
+        if real not in seen:
+            seen.add(real)
+            found[path] = name
+
     skip = frozenset(path.resolve() for path in exclude)
     for p in map(Path, paths):
         if not p.is_dir():
-            found.setdefault(p, _display_name(p.name))
+            add(p, _display_name(p.name))
             continue
         for path in _walk(p, skip):
-            found.setdefault(path, _display_name(path.relative_to(p).as_posix() if path != p else p.name))
+            add(path, _display_name(path.relative_to(p).as_posix() if path != p else p.name))
     return sorted(_apart(found).items(), key=lambda item: (item[0].name, str(item[0])))
 
 
 def _apart(found: dict[Path, str]) -> dict[Path, str]:
     """Names that two files share (report.txt in two folders given) become the files' paths
-    below the folder the two have in common (a/report.txt, b/report.txt)."""
-    shared = {name for name, n in Counter(found.values()).items() if n > 1}
-    if not shared:
-        return found
-    clashing = [path.absolute() for path, name in found.items() if name in shared]
-    root = Path(os.path.commonpath([str(path.parent) for path in clashing]))
-    return {path: _display_name(path.absolute().relative_to(root).as_posix()) if name in shared else name
-            for path, name in found.items()}
+    below the folder they have in common (a/report.txt, b/report.txt), until no two files
+    share a name (a new name may be one another file already has)."""
+    names = dict(found)
+    for _ in range(64):
+        shared = {name for name, n in Counter(names.values()).items() if n > 1}
+        if not shared:
+            return names
+        clashing = [path.absolute() for path, name in names.items() if name in shared]
+        root = Path(os.path.commonpath([str(path.parent) for path in clashing]))
+        names = {path: _display_name(path.absolute().relative_to(root).as_posix()) if name in shared else name
+                 for path, name in names.items()}
+    return {path: _display_name(path.absolute().as_posix()) for path in names}  # never reached in practice
 
 
 def _walk(folder: Path, skip: frozenset[Path] = frozenset()) -> Iterator[Path]:
@@ -423,6 +435,19 @@ def write_outputs(outputs: Outputs, out_dir: Path) -> list[Path]:
     return [out_dir / n for n in names]
 
 
+class OutputFolderError(ValueError):
+    """The output folder cannot take the outputs: it is a file, or one of the input folders."""
+
+
+def _check_out_dir(paths: Sequence[Path | str], out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputFolderError(f"{out_dir}: not a folder (a file of that name is there)")
+    target = out_dir.resolve()
+    if any(Path(p).is_dir() and Path(p).resolve() == target for p in paths):
+        raise OutputFolderError(f"{out_dir} is an input folder: its outputs would be read back as documents "
+                                "on the next run — write them to another folder")
+
+
 def ingest_to_folder(paths: Iterable[Path | str], out_dir: Path, settings: ReadSettings | None = None, *,
                      engine: str = "local", scheduler: str | None = None) -> list[Path]:
     """:func:`ingest` and :func:`write_outputs` in bounded memory, for batches of any size.
@@ -433,7 +458,12 @@ def ingest_to_folder(paths: Iterable[Path | str], out_dir: Path, settings: ReadS
     :func:`write_outputs`) and removed. Only the panel, one row per document, is built in
     memory. The published files are replaced together when all are written: an interrupted
     run leaves them as they were. An ``out_dir`` inside an input folder is not read as input.
+
+    Raises:
+        OutputFolderError: ``out_dir`` is a file, or is itself one of the input folders.
     """
+    paths = list(paths)
+    _check_out_dir(paths, out_dir)
     with _staged(out_dir) as stage:
         parts_dir = stage / "parts"
         parts_dir.mkdir()
