@@ -20,7 +20,13 @@ from rich.table import Table
 from budgetlib import __version__, paths, schemas
 from budgetlib.checks import rules_table
 from budgetlib.documents import ReadSettings
-from budgetlib.pipeline import OutputFolderError, audit_folder, ingest_to_folder, panel_from_folders, write_panel
+from budgetlib.pipeline import (
+    OutputFolderError,
+    audit_folder,
+    ingest_to_folder,
+    panel_from_folders,
+    write_panel,
+)
 
 app = typer.Typer(
     name="budgetlib",
