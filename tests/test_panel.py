@@ -184,3 +184,25 @@ def test_lanxian_county_share_by_hand() -> None:
     # decide (晋医保发〔2021〕14号), so the county's own share is unknown: blank, not a guess
     assert standards.county_share("山西省", 2024) is None
     assert row["expected_county_share_per_capita_yuan"] is None and row["county_share_gap_per_capita_yuan"] is None
+
+
+def test_documents_whose_unit_or_year_is_unknown_are_not_duplicates_of_each_other() -> None:
+    """Null equals null when rows are grouped: two unrelated documents whose unit could not be read
+    were one "duplicate" set, and one of them left the panel (no report); of consecutive years,
+    one's growth was figured against the other."""
+    from budgetlib.panel import build_panel
+    from budgetlib.schemas import empty_frame
+
+    base = {c: None for c in empty_frame("indicators").columns}
+    rows = [
+        {**base, "doc_id": "a", "source_file": "a.txt", "doc_kind": "budget", "year": 2023, "expenditure_total": 100.0},
+        {**base, "doc_id": "b", "source_file": "b.txt", "doc_kind": "budget", "year": 2024, "expenditure_total": 250.0},
+        {**base, "doc_id": "c", "source_file": "c.txt", "doc_kind": "budget", "year": 2024, "expenditure_total": 300.0},
+        {**base, "doc_id": "d", "source_file": "d.txt", "unit_name": "某局", "doc_kind": "budget", "expenditure_total": 7.0},
+        {**base, "doc_id": "e", "source_file": "e.txt", "unit_name": "某局", "doc_kind": "budget", "expenditure_total": 8.0},
+        {**base, "doc_id": "c", "source_file": "copy of c.txt", "doc_kind": "budget", "year": 2024, "expenditure_total": 300.0},
+    ]
+    panel, duplicates = build_panel(pl.DataFrame(rows, schema=empty_frame("indicators").schema))
+    assert sorted(panel["doc_id"].to_list()) == ["a", "b", "c", "d", "e"]  # the byte-identical copy of c is the one duplicate
+    assert duplicates["source_file"].sort().to_list() == ["c.txt", "copy of c.txt"]
+    assert panel["expenditure_total_yoy_pct"].is_null().all()

@@ -7,7 +7,8 @@ Takes the ``indicators`` frame (one row per document, from :mod:`budgetlib.pipel
   against the panel's own prior-year row, multi-year growth since the unit's first year in the
   panel, and the cross-document check: the prior year's figure *this* document states, against
   the figure the prior year's *own* document gives (a mismatch is flagged);
-* ``panel_duplicates``: documents that describe the same unit, year and kind; one is kept (the
+* ``panel_duplicates``: documents that describe the same unit, year and kind (a document whose
+  unit, year or kind is unknown only its byte-identical copies); one is kept (the
   most complete: most figures read, then the lowest doc id), the others are listed, never
   double-counted.
 """
@@ -38,24 +39,38 @@ def _completeness(frame: pl.DataFrame) -> pl.Expr:
     return pl.sum_horizontal([pl.col(c).is_not_null().cast(pl.Int64) for c in amounts])
 
 
+def _alone(*needed: str) -> pl.Expr:
+    """A grouping column that keeps a document apart from every other one when its unit (name
+    and adcode) or any of ``needed`` is unknown — null equals null when rows are grouped, and
+    two documents whose unit could not be read are not one unit: its doc id, else null."""
+    unknown = pl.col("unit_name").is_null() & pl.col("adcode").is_null()
+    unknown = pl.any_horizontal([unknown, *(pl.col(c).is_null() for c in needed)])
+    return pl.when(unknown).then(pl.col("doc_id")).otherwise(None).alias("_alone")
+
+
 def _dedupe(indicators: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One document per unit, year and kind; a document whose unit (name and adcode), year or
+    kind is unknown is a duplicate only of byte-identical copies of itself (same doc id)."""
+    group = [*KEY, "_alone"]
     ranked = (
-        indicators.with_columns(_completeness(indicators).alias("_filled"))
-        .sort([*KEY, "_filled", "doc_id"], descending=[False, False, False, False, True, False], nulls_last=True)
-        .with_columns(pl.int_range(pl.len()).over(list(KEY)).alias("_rank"), pl.len().over(list(KEY)).cast(pl.Int64).alias("n_documents"))
+        indicators.with_columns(_completeness(indicators).alias("_filled"), _alone("year", "doc_kind"))
+        .sort([*KEY, "_alone", "_filled", "doc_id"], descending=[False, False, False, False, False, True, False], nulls_last=True)
+        .with_columns(pl.int_range(pl.len()).over(group).alias("_rank"), pl.len().over(group).cast(pl.Int64).alias("n_documents"))
     )
     duplicates = (
         ranked.filter(pl.col("n_documents") > 1)
         .select(*KEY, "doc_id", "source_file", (pl.col("_rank") == 0).alias("kept"))
         .sort(*KEY, "doc_id")
     )
-    kept = ranked.filter(pl.col("_rank") == 0).drop("_filled", "_rank")
+    kept = ranked.filter(pl.col("_rank") == 0).drop("_filled", "_rank", "_alone")
     return kept, duplicates
 
 
 def _trends(panel: pl.DataFrame) -> pl.DataFrame:
-    unit = ["unit_name", "adcode", "doc_kind"]
-    panel = panel.sort(*unit, "year", nulls_last=True)
+    """Growth against the unit's own earlier rows; a document whose unit or kind is unknown has
+    no earlier rows (it is a unit of its own)."""
+    unit = ["unit_name", "adcode", "doc_kind", "_alone"]
+    panel = panel.with_columns(_alone("doc_kind")).sort(*unit, "year", nulls_last=True)
     exprs = []
     for name in TREND_INDICATORS:
         prev_year = pl.col("year").shift(1).over(unit)
