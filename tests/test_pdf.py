@@ -107,3 +107,14 @@ def test_a_pdf_without_pages_says_so(backend: str) -> None:
     empty = _pdf(b"").replace(b"/Kids [5 0 R] /Count 1", b"/Kids [] /Count 0").replace(b"/Type /Page /", b"/Type /Pxge /")
     with pytest.raises(PdfError, match="^the PDF has no pages$"):
         read_pdf(empty, PdfSettings(backend=backend))
+
+
+def test_the_putuo_final_accounts_codes_over_three_columns_are_codes_not_figures() -> None:
+    from budgetlib.documents import ReadSettings
+    from budgetlib.pipeline import process_path
+
+    result = process_path(RAW / "shanghai_putuo_finance_2024_final.pdf", ReadSettings(ocr=False))
+    assert not isinstance(result, Exception)
+    expenditure = [i for i in result.line_items if i["table_id"] == "expenditure"]
+    assert not [i for i in expenditure if re.fullmatch(r"\d\d", i["value_original"])]  # 06, 01: parts of 2010601
+    assert {i["code"] for i in expenditure if i["row_label"] == "行政运行"} == {"2010601"}

@@ -201,3 +201,24 @@ def test_a_title_sharing_its_row_with_its_number_or_unit(row: str) -> None:
 @pytest.mark.parametrize("row", ["部门预算支出总表\t123.45", "部门预算支出总表\t收入总表", "合计\t部门预算支出总表\t5.00"])
 def test_a_title_beside_a_figure_or_another_name_is_not_a_title(row: str) -> None:
     assert match_title(to_rows(to_lines(row))[0]) is None
+
+
+def test_code_parts_in_columns_without_a_header_are_joined_not_read_as_figures() -> None:
+    """A code printed over 类 | 款 | 项 columns whose 类/款/项 header shares its line with the 合计
+    row (as a PDF of the Shanghai 普陀 final accounts gives it): the 款 and 项 parts (06, 01) were
+    read as figures of 6 and 1 万元, and the row's real figures lost their code."""
+    text = (
+        "支出决算表\n单位:万元\n"
+        "项目\t\t\t\t本年支出合计\t基本支出\t项目支出\n"
+        "支出功能分类\t\t\t科目名称\t\t\t\n"
+        "科目编码\t\t\t\t\t\t\n"
+        "类\t款\t项\t合计\t2,106.66\t1,503.52\t603.14\n"
+        "201\t\t\t一般公共服务支出\t2,106.66\t1,503.52\t603.14\n"
+        "201\t06\t\t财政事务\t2,106.66\t1,503.52\t603.14\n"
+        "201\t06\t01\t行政运行\t1,511.89\t1,503.52\t8.37\n"
+        "201\t06\t99\t其他财政事务支出\t594.77\t\t594.77\n"
+    )
+    items = _items(text, "final")
+    assert {i.value_original for i in items} == {"2,106.66", "1,503.52", "603.14", "1,511.89", "8.37", "594.77"}
+    assert {(i.row_label, i.code) for i in items} == {
+        ("合计", None), ("一般公共服务支出", "201"), ("财政事务", "20106"), ("行政运行", "2010601"), ("其他财政事务支出", "2010699")}

@@ -512,13 +512,22 @@ def _role_from_data(cells: Sequence[str], index: int) -> str:
     return "value"
 
 
+_CODE_PART = re.compile(r"\d{2}")
+
+
 def _column_roles(data: Sequence[Sequence[str]], headers: list[str], width: int) -> list[str]:
-    roles = []
+    """Each column's role (:func:`_role_from_header`, else :func:`_role_from_data`); a column
+    of two-digit parts (``06``, ``01``) right of a code column, its header silent, is the
+    next part of the code (``code_part``): 201 | 06 | 01 is 2010601, not figures of 6 and 1."""
+    roles: list[str] = []
     for i in range(width):
         role = _role_from_header(headers[i])
         if role is None:
-            cells = [r[i] for r in data if i < len(r) and r[i].strip()]
+            cells = [r[i].strip() for r in data if i < len(r) and r[i].strip()]
             role = _role_from_data(cells, i)
+            parts = [c for c in cells if c not in _CODE_PARTS]  # less the 类/款/项 header on a row's line
+            if i and roles[-1] in ("code", "code_part") and parts and all(_CODE_PART.fullmatch(c) for c in parts):
+                role = "code_part"
         roles.append(role)
     return roles
 
@@ -532,13 +541,14 @@ def _columns(header_rows: Sequence[Sequence[str]], data: Sequence[Sequence[str]]
     block = 0
     seen_value = False
     for i in range(width):
-        role = roles[i]
+        role, part = roles[i], roles[i] == "code_part"
+        role = "code" if part else role
         if role in ("label", "code", "seq") and seen_value:
             block += 1
             seen_value = False
         if role == "value":
             seen_value = True
-        measure = {"seq": "seq", "code": "code", "label": "label"}.get(role) or _measure(headers[i]) or "amount"
+        measure = "code_part" if part else {"seq": "seq", "code": "code", "label": "label"}.get(role) or _measure(headers[i]) or "amount"
         if measure in ("seq", "code", "label") and role == "value":
             measure = "amount"
         columns.append(Column(i, headers[i], measure, _period(headers[i], doc_kind), block, role))
@@ -775,9 +785,11 @@ def _row_label(cells: Sequence[str], columns: Sequence[Column], block: int, at: 
         text = cells[col.index].strip() if col.index < len(cells) else ""
         if col.role == "label" and text and not label:
             label = text
+        elif col.role == "code" and text in _CODE_PARTS:
+            continue  # the 类 | 款 | 项 header, printed on the line of the first row
         elif col.role == "code" and text and not _DIGIT.search(text):
             label = label or text  # a name printed across the code columns (人员经费合计)
-        elif col.role == "code" and text and col.header.split("/")[-1] in _CODE_PARTS:
+        elif col.role == "code" and text and (col.header.split("/")[-1] in _CODE_PARTS or col.measure == "code_part"):
             code += text
         elif col.role == "code" and text and not code:
             code = text
