@@ -125,3 +125,55 @@ def test_export_command(tmp_path: Path) -> None:
     result = runner.invoke(app, ["export", str(tmp_path / "p"), "--to", str(tmp_path / "d")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "d" / "index.html").exists() and (tmp_path / "d" / "dictionary.html").exists()
+
+
+def test_fiscal_data_package_line_key_identifies_one_row(exported: Path) -> None:
+    """The 收入 and 支出 blocks of one printed line of a 收支总表 (and columns of one measure) shared
+    the declared key: a consumer honouring it kept one figure and dropped the others."""
+    descriptor = json.loads((exported / "datapackage.json").read_text(encoding="utf-8"))
+    key = descriptor["model"]["dimensions"]["line"]["primaryKey"]
+    rows = pl.read_csv(exported / "fiscal_line_items.csv", infer_schema_length=0)
+    assert rows.height and rows.select(key).is_duplicated().sum() == 0
+
+
+def _export_one(tmp_path: Path, name: str, text: str) -> Path:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / name).write_text(text, encoding="utf-8")
+    write_outputs(ingest([tmp_path / "in"]), tmp_path / "processed")
+    export_all(tmp_path / "processed", tmp_path / "data")
+    return tmp_path / "data"
+
+
+def test_xlsx_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
+    """openpyxl makes every string that starts with = a formula: a file named =HYPERLINK(…) was a
+    live link in budgetlib.xlsx, and its name was lost."""
+    name = '=HYPERLINK("http:evil.example",1+1).txt'
+    data = _export_one(tmp_path, name, (RAW / "xixiang_2024_budget.txt").read_text(encoding="utf-8"))
+    book = load_workbook(data / "budgetlib.xlsx")
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c for c in cells if c.data_type == "f"]
+    assert name in {c.value for c in cells}
+
+
+def test_xlsx_export_survives_control_characters_in_document_text(tmp_path: Path) -> None:
+    """openpyxl refuses control characters (IllegalCharacterError): one ESC in a 三公 reason stopped
+    the whole export."""
+    text = (RAW / "yuanshi_2023_budget.txt").read_text(encoding="utf-8")
+    assert "主要是2022年购置车辆1台" in text
+    data = _export_one(tmp_path, "a.txt", text.replace("主要是2022年购置车辆1台", "主要是2022年购置车辆\x1b1台"))
+    book = load_workbook(data / "budgetlib.xlsx")
+    reasons = [c.value for row in book["indicators"].iter_rows() for c in row if isinstance(c.value, str) and "购置车辆" in c.value]
+    assert reasons and all("\x1b" not in r and "1台" in r for r in reasons)
+
+
+def test_exported_files_can_be_read_like_any_file_the_user_writes(tmp_path: Path) -> None:
+    """Written through mkstemp, every export was readable by its owner only (0600)."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        data = _export_one(tmp_path, "x.txt", (RAW / "xixiang_2024_budget.txt").read_text(encoding="utf-8"))
+    finally:
+        os.umask(old)
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in data.iterdir()} == {p.name: 0o644 for p in data.iterdir()}

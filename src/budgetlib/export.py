@@ -48,12 +48,21 @@ _KIND_LABELS: dict[int | float, str] = {1: "预算 budget", 2: "决算 final"}
 # Writing
 
 
+def _file_mode() -> int:
+    """The mode of a file the user creates (0o666 less the umask): mkstemp's 0o600 would make
+    every download readable by its owner only."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def _atomic(path: Path, write: Callable[[Path], object]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -177,6 +186,14 @@ def _pin_zip(path: Path) -> None:
             dst.writestr(info, data)
 
 
+def _cell_text(text: str) -> str:
+    """Text as a worksheet cell holds it: control characters (which Excel files cannot hold,
+    and openpyxl refuses) dropped."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
 def _xlsx(sheets: dict[str, pl.DataFrame], path: Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
@@ -191,7 +208,10 @@ def _xlsx(sheets: dict[str, pl.DataFrame], path: Path) -> Path:
             ws.append([schemas.FIELDS[c].zh if c in schemas.FIELDS else c for c in frame.columns])
             ws.append(list(frame.columns))
             for row in frame.iter_rows():
-                ws.append(list(row))
+                ws.append([_cell_text(v) if isinstance(v, str) else v for v in row])
+                for cell in ws[ws.max_row]:
+                    if cell.data_type == "f":  # text that starts with = is text, never a formula
+                        cell.data_type = "s"
             for cell in (*ws[1], *ws[2]):
                 cell.font = bold
                 cell.fill = fill
@@ -233,7 +253,7 @@ def _fiscal_rows(line_items: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFr
     return items.select(
         "doc_id", "unit_name", "province", "city", "county", "adcode", "year",
         pl.col("doc_kind").alias("phase"),
-        "table_id", "row_label", "measure", "period",
+        "table_id", "block", "row_label", "column_header", "measure", "period",
         pl.when(function).then(pl.col("code")).alias("function_code"),
         pl.when(function).then(pl.col("code").str.slice(0, 3)).alias("function_class"),
         pl.when(function & (pl.col("code").str.len_chars() >= 5)).then(pl.col("code").str.slice(0, 5)).alias("function_kuan"),
@@ -244,7 +264,7 @@ def _fiscal_rows(line_items: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFr
         pl.when(pl.col("doc_kind") == "budget").then(pl.col("value_wan")).alias("amount_approved"),
         pl.when(pl.col("doc_kind") == "final").then(pl.col("value_wan")).alias("amount_executed"),
         "line_no",
-    ).sort("doc_id", "table_id", "line_no", "measure", nulls_last=True)
+    ).sort("doc_id", "table_id", "line_no", "block", "column_header", nulls_last=True)
 
 
 _FDP_FIELDS = {
@@ -252,7 +272,8 @@ _FDP_FIELDS = {
     "unit_name": ("string", "单位名称 unit"), "province": ("string", "省份"), "city": ("string", "地市"),
     "county": ("string", "区县"), "adcode": ("string", "6-digit administrative-division code"),
     "year": ("integer", "fiscal year"), "phase": ("string", "budget (部门预算) or final (部门决算)"),
-    "table_id": ("string", "standard table"), "row_label": ("string", "row label as printed"),
+    "table_id": ("string", "standard table"), "block": ("integer", "side-by-side block of the table (收入 0, 支出 1 …)"),
+    "row_label": ("string", "row label as printed"), "column_header": ("string", "column header as printed (levels joined by /)"),
     "measure": ("string", "column meaning (total, basic, project …)"), "period": ("string", "current, prior, change or budgeted"),
     "function_code": ("string", "支出功能分类 code (类3/款5/项7 digits)"), "function_class": ("string", "类 code"),
     "function_kuan": ("string", "款 code"), "function_label": ("string", "name of the function code"),
@@ -314,9 +335,10 @@ def fiscal_package(rows: pl.DataFrame, resource_path: str = "fiscal_line_items.c
                 "phase": {"dimensionType": "other", "attributes": {"phase": {"source": "phase"}}, "primaryKey": ["phase"]},
                 "line": {"dimensionType": "fact",
                          "attributes": {"doc_id": {"source": "doc_id"}, "table_id": {"source": "table_id"},
-                                        "row_label": {"source": "row_label"}, "measure": {"source": "measure"},
+                                        "block": {"source": "block"}, "row_label": {"source": "row_label"},
+                                        "column_header": {"source": "column_header"}, "measure": {"source": "measure"},
                                         "period": {"source": "period"}, "line_no": {"source": "line_no"}},
-                         "primaryKey": ["doc_id", "table_id", "line_no", "measure"]},
+                         "primaryKey": ["doc_id", "table_id", "line_no", "block", "column_header"]},
             },
         },
     }
