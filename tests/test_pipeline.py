@@ -237,3 +237,21 @@ def test_control_characters_in_names_are_shown_escaped(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["ingest", str(folder), "--out", str(tmp_path / "out")])
     assert result.exit_code == 1 and "the file is empty" in result.stderr, result.output
     assert "\x1b" not in result.stderr + result.stdout and "b\\x1b]0;x\\x07\\x1b[2J.txt" in result.stderr
+
+
+@pytest.mark.parametrize("layout", ["missing", "empty"])
+def test_a_mistyped_or_empty_input_folder_leaves_the_published_outputs_alone(tmp_path: Path, layout: str) -> None:
+    """`budgetlib ingest data/raww` replaced last run's outputs with an empty set."""
+    out = tmp_path / "out"
+    good = tmp_path / "good"
+    good.mkdir()
+    shutil.copy(RAW / "xixiang_2024_budget.txt", good)
+    assert CliRunner().invoke(app, ["ingest", str(good), "--out", str(out)]).exit_code == 0
+    published = {p.name: p.read_bytes() for p in out.iterdir()}
+    target = tmp_path / "raww"
+    if layout == "empty":
+        target.mkdir()
+    result = CliRunner().invoke(app, ["ingest", str(target), "--out", str(out)])
+    assert result.exit_code == 2 and "raww" in result.stderr, result.output
+    assert ("does not exist" if layout == "missing" else "no files") in result.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == published

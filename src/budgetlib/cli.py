@@ -21,6 +21,7 @@ from budgetlib import __version__, paths, schemas
 from budgetlib.checks import rules_table
 from budgetlib.documents import ReadSettings
 from budgetlib.pipeline import (
+    NothingToRead,
     OutputFolderError,
     audit_folder,
     ingest_to_folder,
@@ -87,7 +88,7 @@ def ingest(
     out_dir = out or paths.processed_dir()
     try:
         ingest_to_folder(inputs, out_dir, ReadSettings(ocr=ocr), engine=engine, scheduler=scheduler)
-    except OutputFolderError as exc:
+    except (OutputFolderError, NothingToRead) as exc:
         _err.print(f"[red]error[/red] {_shown(str(exc))}", highlight=False)
         raise typer.Exit(code=2) from exc
     docs, errors, findings = (pl.read_parquet(out_dir / f"{name}.parquet") for name in ("documents", "errors", "findings"))

@@ -369,12 +369,11 @@ def _schema_problem(exc: Exception) -> str:
     return f"the figures read do not fit the output tables: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
-def _chunks(paths: Iterable[Path | str], settings: ReadSettings | None, engine: str,
-            scheduler: str | None, exclude: Iterable[Path] = ()) -> Iterator[dict[str, pl.DataFrame]]:
-    """The batch as :func:`read_chunk` frames, ``CHUNK_DOCUMENTS`` files at a time, in order:
-    memory holds a chunk's rows, never a dict per figure of the whole batch. Folders in
-    ``exclude`` are not read."""
-    files = discover_named(paths, exclude)
+def _chunks(files: Sequence[tuple[Path, str]], settings: ReadSettings | None, engine: str,
+            scheduler: str | None) -> Iterator[dict[str, pl.DataFrame]]:
+    """The batch of ``(path, source_file)`` as :func:`read_chunk` frames, ``CHUNK_DOCUMENTS``
+    files at a time, in order: memory holds a chunk's rows, never a dict per figure of the
+    whole batch."""
     chunks = [files[i:i + CHUNK_DOCUMENTS] for i in range(0, len(files), CHUNK_DOCUMENTS)]
     work = functools.partial(read_chunk, settings=settings)
     for _, frames in engines.run(chunks, work, engine=engine, scheduler=scheduler):
@@ -392,7 +391,7 @@ def ingest(paths: Iterable[Path | str], settings: ReadSettings | None = None, *,
     cluster: a LocalCluster, or the ``scheduler`` address given); the outputs are the same.
     """
     parts: dict[str, list[pl.DataFrame]] = {name: [] for name in _CHUNKED}
-    for chunk in _chunks(paths, settings, engine, scheduler):
+    for chunk in _chunks(discover_named(paths), settings, engine, scheduler):
         for name in _CHUNKED:
             parts[name].append(chunk[name])
     frames = {name: pl.concat(parts[name]) if parts[name] else schemas.empty_frame(name) for name in _CHUNKED}
@@ -439,6 +438,21 @@ class OutputFolderError(ValueError):
     """The output folder cannot take the outputs: it is a file, or one of the input folders."""
 
 
+class NothingToRead(ValueError):
+    """An input named does not exist, or the inputs hold no file: the published outputs are
+    left as they are (a mistyped folder would replace them with an empty set)."""
+
+
+def _files_to_read(paths: Sequence[Path | str], out_dir: Path) -> list[tuple[Path, str]]:
+    missing = [str(p) for p in paths if not os.path.lexists(p)]
+    if missing:
+        raise NothingToRead(f"{', '.join(missing)}: does not exist; the outputs in {out_dir} are left as they were")
+    files = discover_named(paths, exclude=(out_dir,))
+    if not files:
+        raise NothingToRead(f"no files in {', '.join(map(str, paths))}; the outputs in {out_dir} are left as they were")
+    return files
+
+
 def _check_out_dir(paths: Sequence[Path | str], out_dir: Path) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputFolderError(f"{out_dir}: not a folder (a file of that name is there)")
@@ -461,14 +475,16 @@ def ingest_to_folder(paths: Iterable[Path | str], out_dir: Path, settings: ReadS
 
     Raises:
         OutputFolderError: ``out_dir`` is a file, or is itself one of the input folders.
+        NothingToRead: an input does not exist, or the inputs hold no file (nothing is written).
     """
     paths = list(paths)
     _check_out_dir(paths, out_dir)
+    files = _files_to_read(paths, out_dir)
     with _staged(out_dir) as stage:
         parts_dir = stage / "parts"
         parts_dir.mkdir()
         parts: dict[str, list[Path]] = {name: [] for name in _CHUNKED}
-        for i, chunk in enumerate(_chunks(paths, settings, engine, scheduler, exclude=(out_dir,))):
+        for i, chunk in enumerate(_chunks(files, settings, engine, scheduler)):
             for name in _CHUNKED:
                 if chunk[name].height:
                     parts[name].append(parts_dir / f"{name}.{i:06d}.parquet")
