@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from budgetlib.pipeline import process_bytes
+from budgetlib.checks import Doc, audit_document
+from budgetlib.pipeline import DocumentResult, process_bytes
 from budgetlib.read import load_lines, to_lines, to_rows
 from budgetlib.tables import (
     MAX_WRAPPED_LINES,
@@ -222,3 +223,71 @@ def test_code_parts_in_columns_without_a_header_are_joined_not_read_as_figures()
     assert {i.value_original for i in items} == {"2,106.66", "1,503.52", "603.14", "1,511.89", "8.37", "594.77"}
     assert {(i.row_label, i.code) for i in items} == {
         ("合计", None), ("一般公共服务支出", "201"), ("财政事务", "20106"), ("行政运行", "2010601"), ("其他财政事务支出", "2010699")}
+
+
+# ---------------------------------------------------------------------------------------
+# Realistic variants of real tables (adversarial round 4): titles, page breaks, codes, dashes,
+# percentages, year columns, △, units printed before a title
+
+ADV_HEAD = "某县医疗保障局2024年部门预算信息公开\n"
+
+# a consistent expenditure table (every total adds up)
+ADV_BODY = """科目编码\t科目名称\t合计\t基本支出\t项目支出
+\t合计\t135.46\t35.46\t100.00
+210\t卫生健康支出\t135.46\t35.46\t100.00
+21011\t行政事业单位医疗\t35.46\t35.46\t
+2101101\t行政单位医疗\t6.35\t6.35\t
+2101102\t事业单位医疗\t29.11\t29.11\t
+21012\t财政对基本医疗保险基金的补助\t100.00\t\t100.00
+2101202\t财政对城乡居民基本医疗保险基金的补助\t100.00\t\t100.00
+"""
+
+
+def _adv_run(text: str) -> DocumentResult:
+    return process_bytes(text.encode("utf-8"), "t.txt")
+
+
+def _adv_errors(result: DocumentResult) -> list[tuple[str, str | None, str | None]]:
+    d = result.document
+    doc = Doc(str(d["doc_id"]), str(d["source_file"]), d["doc_kind"], d["province"], result.line_items,  # type: ignore[arg-type]
+              result.facts, result.tables, result.indicator_sources, result.indicators)
+    return [(f.rule_id, f.table_ref, f.row_ref) for f in audit_document(doc) if f.severity == "error"]
+
+
+# ---------------------------------------------------------------------------------------
+# 9. tables.find_tables: a table's unit printed on the line just before its title (the page's
+# header line “公开03表  单位：元”, above the title) is only used when no table is open. After
+# another table (which already has its own unit, 万元), it is dropped and the 元 table is read
+# in 万元: every figure is 10,000 times too large (1,354,600 万元), with no finding.
+def test_unit_line_before_the_title_after_another_table() -> None:
+    text = ADV_HEAD + """部门收入总表
+单位：万元
+科目编码\t科目名称\t合计\t财政拨款
+\t合计\t135.46\t135.46
+210\t卫生健康支出\t135.46\t135.46
+公开03表\t\t单位：元
+部门预算支出总表
+科目编码\t科目名称\t合计\t基本支出\t项目支出
+\t合计\t1354600.00\t354600.00\t1000000.00
+210\t卫生健康支出\t1354600.00\t354600.00\t1000000.00
+"""
+    result = _adv_run(text)
+    units = {t["table_id"]: t["table_unit"] for t in result.tables}
+    assert units == {"revenue": "万元", "expenditure": "元"}
+    total = next(i for i in result.line_items if i["table_id"] == "expenditure" and i["row_key"] == "合计" and i["measure"] == "total")
+    assert total["value_wan"] == pytest.approx(135.46)
+
+
+def test_a_units_own_line_under_its_title_wins_over_a_unit_line_above_it() -> None:
+    text = ADV_HEAD + """部门收入总表
+单位：万元
+科目编码\t科目名称\t合计\t财政拨款
+\t合计\t135.46\t135.46
+单位：万元
+部门预算支出总表
+单位：元
+科目编码\t科目名称\t合计\t基本支出\t项目支出
+\t合计\t1354600.00\t354600.00\t1000000.00
+"""
+    result = _adv_run(text)
+    assert {t["table_id"]: t["table_unit"] for t in result.tables} == {"revenue": "万元", "expenditure": "元"}

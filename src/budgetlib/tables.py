@@ -315,6 +315,11 @@ def _is_placeholder(table: Table) -> bool:
     return not table.rows and not table.notes and table.unit is None
 
 
+def _unit_from_above(table: Table) -> bool:
+    """The table's unit was read above its title, and no row of it has been read yet."""
+    return table.unit_line is not None and table.unit_line < table.title_line and not table.rows
+
+
 def find_tables(rows: Sequence[Row]) -> list[Table]:
     """Cut a document's rows into the standard tables it contains.
 
@@ -357,8 +362,10 @@ def find_tables(rows: Sequence[Row]) -> list[Table]:
             current = None
             pending_unit = None
             continue
-        if unit and current.unit is None:
-            current.unit, current.unit_line = unit, row.first_line
+        if unit and (current.unit is None or _unit_from_above(current)):
+            current.unit, current.unit_line = unit, row.first_line  # the table's own unit line wins over one above its title
+        elif unit:  # the open table has its unit: this one is the next table's, printed above its title
+            pending_unit = (unit, row.first_line)
         if _is_prose(row):
             close()
             current = None
