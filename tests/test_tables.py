@@ -291,3 +291,24 @@ def test_a_units_own_line_under_its_title_wins_over_a_unit_line_above_it() -> No
 """
     result = _adv_run(text)
     assert {t["table_id"]: t["table_unit"] for t in result.tables} == {"revenue": "万元", "expenditure": "元"}
+# 6. tables._columns / reference/columns.csv: percentage and ratio columns (增减%, 增长率,
+# 比上年增长(%), 占比(%), 决算数为调整预算数的%) are read as money: unit 万元 and value_wan =
+# the percentage (−20 % becomes −20 万元). A share column is even audited as money: the code
+# hierarchy reports “210 卫生健康支出（占比(%)）为10万元” — a false error. A percentage is not an
+# amount in 万元 (value_wan must be blank, the unit not 万元) and is not summed by the audit.
+@pytest.mark.parametrize("header", ["增减%", "增长率", "比上年增长(%)", "占比(%)", "决算数为调整预算数的%"])
+def test_percentage_columns_are_not_money(header: str) -> None:
+    text = ADV_HEAD + f"""部门预算支出总表
+单位：万元
+科目编码\t科目名称\t合计\t{header}
+\t合计\t135.46\t10.00
+210\t卫生健康支出\t135.46\t10.00
+21011\t行政事业单位医疗\t35.46\t10.00
+2101101\t行政单位医疗\t35.46\t5.00
+21012\t财政对基本医疗保险基金的补助\t100.00\t10.00
+2101202\t财政对城乡居民基本医疗保险基金的补助\t100.00\t10.00
+"""
+    result = _adv_run(text)
+    pct = [i for i in result.line_items if i["column_header"] == header]
+    assert pct and all(i["value_wan"] is None and i["unit"] != "万元" for i in pct)
+    assert _adv_errors(result) == []

@@ -694,7 +694,8 @@ class LineItem:
 
 
 _LINE_ITEM_FIELDS = tuple(f.name for f in fields(LineItem))
-_COUNT_MEASURES = {"quantity"}
+#: measures that are not money: the figure is kept as printed, with no 万元 value
+_NOT_MONEY = {"quantity": "", "percent": "%"}
 
 
 def line_items(table: Table, doc_kind: str | None = None, default_unit: str = "万元") -> list[LineItem]:
@@ -727,7 +728,7 @@ def line_items(table: Table, doc_kind: str | None = None, default_unit: str = "�
             if value is None and not _DIGIT.search(raw):
                 continue  # a dash or a word in a value column: not a figure
             parsed_code = parse_code(code) if code else None
-            is_count = col.measure in _COUNT_MEASURES
+            not_money = col.measure in _NOT_MONEY
             line_no = row.line_nos[col.index] if col.index < len(row.line_nos) else row.first_line
             items.append(
                 LineItem(
@@ -741,14 +742,14 @@ def line_items(table: Table, doc_kind: str | None = None, default_unit: str = "�
                     code_system=parsed_code.system if parsed_code else None,
                     code_level=parsed_code.level if parsed_code else None,
                     parent_code=parsed_code.parent if parsed_code else None,
-                    measure="total" if transposed and not is_count else col.measure,
+                    measure="total" if transposed and not not_money else col.measure,
                     period=col.period,
                     column_header=col.header,
                     value=value,
-                    value_wan=None if is_count else to_wan(value, unit),
+                    value_wan=None if not_money else to_wan(value, unit),
                     value_original=raw,
-                    unit="" if is_count else unit,
-                    unit_assumed=unit_assumed and not is_count,
+                    unit=_NOT_MONEY[col.measure] if not_money else unit,
+                    unit_assumed=unit_assumed and not not_money,
                     line_no=line_no,
                 )
             )
