@@ -312,3 +312,39 @@ def test_percentage_columns_are_not_money(header: str) -> None:
     pct = [i for i in result.line_items if i["column_header"] == header]
     assert pct and all(i["value_wan"] is None and i["unit"] != "万元" for i in pct)
     assert _adv_errors(result) == []
+# 7. tables._period / reference/periods.csv: columns headed with explicit years
+# (2023年预算数 | 2024年预算数) are all period “current” in a 2024 document: the 2023 figure is
+# taken for this year's (三公 total 10.00 instead of 8.00; revenue_total 150 instead of 135.46),
+# and the 收支总表 gets false summary_sums errors (its two year columns summed together).
+# A column of an earlier year than the document's is the prior year's.
+def test_explicit_year_columns_three_public() -> None:
+    text = ADV_HEAD + """部门预算财政拨款“三公”经费支出表
+单位：万元
+项目\t2023年预算数\t2024年预算数\t增减额
+合计\t10.00\t8.00\t-2.00
+因公出国（境）费\t0.00\t0.00\t0.00
+公务接待费\t4.00\t3.00\t-1.00
+公务用车购置及运行维护费\t6.00\t5.00\t-1.00
+其中：公务用车购置费\t0.00\t0.00\t0.00
+公务用车运行维护费\t6.00\t5.00\t-1.00
+"""
+    result = _adv_run(text)
+    assert result.indicators.get("three_public_total") == pytest.approx(8.0)
+    assert result.indicators.get("three_public_reception") == pytest.approx(3.0)
+    prior = [i for i in result.line_items if i["column_header"] == "2023年预算数"]
+    assert prior and all(i["period"] == "prior" for i in prior)
+
+
+def test_explicit_year_columns_summary() -> None:
+    text = ADV_HEAD + """部门收支总表
+单位：万元
+收入\t\t\t支出\t\t
+项目\t2023年预算数\t2024年预算数\t项目\t2023年预算数\t2024年预算数
+一、一般公共预算拨款收入\t150.00\t135.46\t一、卫生健康支出\t150.00\t135.46
+本年收入合计\t150.00\t135.46\t本年支出合计\t150.00\t135.46
+收入总计\t150.00\t135.46\t支出总计\t150.00\t135.46
+"""
+    result = _adv_run(text)
+    assert result.indicators.get("revenue_total") == pytest.approx(135.46)
+    assert result.indicators.get("expenditure_total") == pytest.approx(135.46)
+    assert _adv_errors(result) == []

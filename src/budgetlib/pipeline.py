@@ -226,7 +226,7 @@ def process_bytes(data: bytes, source_file: str, settings: ReadSettings | None =
     result = DocumentResult(document={})
     all_items = []
     for table in found:
-        items = line_items(table, meta.doc_kind, default_unit)
+        items = line_items(table, meta.doc_kind, default_unit, meta.year)
         all_items.extend(items)
         result.tables.append({
             **base, "table_id": table.table_id, "table_name_zh": table.spec.name_zh, "table_title": table.title,

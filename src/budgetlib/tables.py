@@ -472,14 +472,28 @@ def _measure(header: str) -> str:
     return ""
 
 
+#: a header part that is a year, or starts with one before a few words (2023年预算数, 2023年度)
+_HEADER_YEAR = re.compile(r"((?:19|20)\d{2})\s*年度?[^\d/]{0,8}")
+
+
 @lru_cache(maxsize=CACHE_SIZE)
-def _period(header: str, doc_kind: str | None) -> str:
+def _period(header: str, doc_kind: str | None, year: int | None = None) -> str:
+    """The period of a column: by :file:`reference/periods.csv`, or ``prior`` when its header
+    names a year before the document's (``2023年预算数`` in a 2024 budget)."""
+    named = [m for m in map(_HEADER_YEAR.fullmatch, header.split("/")) if m]
+    if named and year is not None and int(named[-1].group(1)) < year and not _periods_change(header):
+        return "prior"
     for period, pattern, applies_to in _periods():
         if applies_to not in ("both", doc_kind):
             continue
         if pattern.search(header):
             return period
     return "current"
+
+
+def _periods_change(header: str) -> bool:
+    """The header is a change column (增减, 比上年 …), whatever year it names."""
+    return any(period == "change" and pattern.search(header) for period, pattern, _ in _periods())
 
 
 _LABEL_HEADER = re.compile(
@@ -539,7 +553,8 @@ def _column_roles(data: Sequence[Sequence[str]], headers: list[str], width: int)
     return roles
 
 
-def _columns(header_rows: Sequence[Sequence[str]], data: Sequence[Sequence[str]], doc_kind: str | None) -> list[Column]:
+def _columns(header_rows: Sequence[Sequence[str]], data: Sequence[Sequence[str]], doc_kind: str | None,
+             year: int | None = None) -> list[Column]:
     width = max([len(r) for r in header_rows] + [len(r) for r in data] + [0])
     parts = _header_text(header_rows, width)
     headers = ["/".join(p) for p in parts]
@@ -558,7 +573,7 @@ def _columns(header_rows: Sequence[Sequence[str]], data: Sequence[Sequence[str]]
         measure = "code_part" if part else {"seq": "seq", "code": "code", "label": "label"}.get(role) or _measure(headers[i]) or "amount"
         if measure in ("seq", "code", "label") and role == "value":
             measure = "amount"
-        columns.append(Column(i, headers[i], measure, _period(headers[i], doc_kind), block, role))
+        columns.append(Column(i, headers[i], measure, _period(headers[i], doc_kind, year), block, role))
     return columns
 
 
@@ -698,12 +713,13 @@ _LINE_ITEM_FIELDS = tuple(f.name for f in fields(LineItem))
 _NOT_MONEY = {"quantity": "", "percent": "%"}
 
 
-def line_items(table: Table, doc_kind: str | None = None, default_unit: str = "万元") -> list[LineItem]:
+def line_items(table: Table, doc_kind: str | None = None, default_unit: str = "万元", year: int | None = None) -> list[LineItem]:
     """One item per value cell of ``table`` (blank cells give no item; unreadable text
-    in a value cell gives an item whose value is null, so nothing is silently dropped)."""
+    in a value cell gives an item whose value is null, so nothing is silently dropped).
+    ``year`` is the document's fiscal year: a column headed with an earlier year is the prior year's."""
     header, data = _split_header_and_data(table.rows)
     header_cells = [list(r.cells) for r in header]
-    columns = _columns(header_cells, [list(r.cells) for r in data], doc_kind)
+    columns = _columns(header_cells, [list(r.cells) for r in data], doc_kind, year)
     if table.table_id == "revenue":
         columns = _this_year_totals(columns)
     data = _merge_continuations(data, columns)
