@@ -348,3 +348,26 @@ def test_explicit_year_columns_summary() -> None:
     assert result.indicators.get("revenue_total") == pytest.approx(135.46)
     assert result.indicators.get("expenditure_total") == pytest.approx(135.46)
     assert _adv_errors(result) == []
+# 1. tables.match_title / title_key (_TITLE_PREFIX, reference/table_aliases.csv):
+# common ways a title line is printed make the WHOLE table disappear (no table, no line
+# item, no finding): the unit inside the title cell (“表一 收支总表（单位：元）”, listed in the
+# brief), the table number in Chinese numerals or followed by a colon (表三 …, 表3：…), or the
+# unit's name before the title (某县医疗保障局2024年部门预算支出总表). Each must be read as the
+# 支出总表, and a unit inside the title must be the table's unit.
+@pytest.mark.parametrize(("title", "unit", "scale"), [
+    ("表三 部门预算支出总表（单位：元）", "元", 10000),
+    ("部门预算支出总表（单位：万元）", "万元", 1),
+    ("部门预算支出总表（万元）", "万元", 1),
+    ("表三 部门预算支出总表\n单位：万元", "万元", 1),
+    ("表3：部门预算支出总表\n单位：万元", "万元", 1),
+    ("某县医疗保障局2024年部门预算支出总表\n单位：万元", "万元", 1),
+])
+def test_title_line_variants_do_not_lose_the_table(title: str, unit: str, scale: int) -> None:
+    body = ADV_BODY if scale == 1 else ADV_BODY.replace("135.46", "1354600.00").replace("35.46", "354600.00") \
+        .replace("100.00", "1000000.00").replace("6.35", "63500.00").replace("29.11", "291100.00")
+    result = _adv_run(ADV_HEAD + title + "\n" + body)
+    assert [t["table_id"] for t in result.tables] == ["expenditure"]
+    total = [i for i in result.line_items if i["row_key"] == "合计" and i["measure"] == "total"]
+    assert [(i["unit"], i["value_wan"]) for i in total] == [(unit, pytest.approx(135.46))]
+
+

@@ -92,7 +92,7 @@ def _periods() -> tuple[tuple[str, re.Pattern[str], str], ...]:
 # Titles
 
 _TITLE_PREFIX = re.compile(
-    r"^(?:(?:附表|表|公开)\s*\d+(?:-\d+)?(?:表)?|第[一二三四五六七八九十]+部分|"
+    r"^(?:(?:附表|表|公开)\s*(?:\d+|[一二三四五六七八九十]{1,3})(?:-\d+)?(?:表)?[:：]?|第[一二三四五六七八九十]+部分|"
     r"[一二三四五六七八九十]+、|\(?[一二三四五六七八九十]+\)|\d+(?:\.\d+)*[、.．]|(?:部门|单位)(?=.{3,}))"
 )
 _TITLE_NOISE = re.compile(r"(?:\d{4}年度?|部门综合预算|部门预算|单位预算|部门决算|单位决算|预算单位|决算单位|部门\(单位\)|[“”\"'‘’])")
@@ -109,6 +109,12 @@ _PARENS_COLON = {**_PARENS, 0xFF1A: ord(":")}
 _LABEL_PREFIX = re.compile(r"^(?:[一二三四五六七八九十]+、|\d+[、.．](?!\d)|\(\d+\)|\([一二三四五六七八九十]+\)|其中:|其中)")
 
 
+#: the unit printed inside a title, at its end: 部门预算支出总表（单位：元）, …（万元）
+_TITLE_UNIT = re.compile(rf"\((?:金额)?(?:单位[:：]?)?(?:人民币)?(?:{'|'.join(sorted(MONEY_UNITS, key=len, reverse=True))})\)$")
+#: the publishing unit's name before a title (某县医疗保障局2024年部门预算支出总表)
+_TITLE_ORG = re.compile(r"^[\u4e00-\u9fff()]{2,30}?(?:局|中心|委员会|办公室|院|所|站|队|处|厅|委|办|馆|社)")
+
+
 @lru_cache(maxsize=CACHE_SIZE)
 def title_key(text: str) -> str:
     """Reduce a title to what identifies the table.
@@ -121,7 +127,7 @@ def title_key(text: str) -> str:
     '收入预算总表'
     """
     text = "".join(text.translate(_PARENS).split())
-    return _strip_prefixes(_TITLE_PREFIX, _TITLE_NOISE.sub("", text))
+    return _TITLE_UNIT.sub("", _strip_prefixes(_TITLE_PREFIX, _TITLE_NOISE.sub("", text)))
 
 
 def match_title(row: Row) -> str | None:
@@ -183,9 +189,10 @@ def _title_table_id(text: str) -> str | None:
     key = title_key(text)
     if not key:
         return None
-    for table_id, pattern in _aliases():
-        if pattern.fullmatch(key):
-            return table_id
+    for candidate in dict.fromkeys((key, _TITLE_ORG.sub("", key))):  # with the unit's name before it, or without
+        for table_id, pattern in _aliases():
+            if pattern.fullmatch(candidate):
+                return table_id
     return None
 
 
@@ -315,6 +322,12 @@ def _is_placeholder(table: Table) -> bool:
     return not table.rows and not table.notes and table.unit is None
 
 
+def _title_unit(title: str) -> str | None:
+    """The unit printed at the end of a title (部门预算支出总表（单位：元）)."""
+    match = _TITLE_UNIT.search("".join(title.translate(_PARENS).split()))
+    return detect_unit(match.group()) if match else None
+
+
 def _unit_from_above(table: Table) -> bool:
     """The table's unit was read above its title, and no row of it has been read yet."""
     return table.unit_line is not None and table.unit_line < table.title_line and not table.rows
@@ -344,7 +357,7 @@ def find_tables(rows: Sequence[Row]) -> list[Table]:
                 continue
             close()
             current = Table(table_id, title.strip(), row.first_line)
-            unit = detect_unit(" ".join(c for c in row.cells if c.strip() and c != title))
+            unit = detect_unit(" ".join(c for c in row.cells if c.strip() and c != title)) or _title_unit(title)
             if unit:  # beside the title
                 current.unit, current.unit_line = unit, row.first_line
             elif pending_unit and row.first_line - pending_unit[1] <= 3:
