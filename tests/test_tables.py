@@ -371,3 +371,18 @@ def test_title_line_variants_do_not_lose_the_table(title: str, unit: str, scale:
     assert [(i["unit"], i["value_wan"]) for i in total] == [(unit, pytest.approx(135.46))]
 
 
+# 3. tables.find_tables / _other_table_title: the title repeated on the next page with
+# “（续）” / “（续表）” (部门预算支出总表（续）) is taken for the title of some other table, which
+# ends the table: the rows of the second page are lost (2101102, 2101202 …), the resident
+# subsidy indicator is blank, and the audit reports false code_hierarchy errors. A continued
+# title must continue the table (like the plain repeated title already does).
+@pytest.mark.parametrize("continued", ["部门预算支出总表（续）", "部门预算支出总表（续表）"])
+def test_continued_title_with_xu_continues_the_table(continued: str) -> None:
+    lines = ADV_BODY.splitlines()
+    split = "\n".join(lines[:5]) + "\n" + continued + "\n单位：万元\n" + lines[0] + "\n" + "\n".join(lines[5:]) + "\n"
+    result = _adv_run(ADV_HEAD + "部门预算支出总表\n单位：万元\n" + split)
+    assert {"2101102", "2101202"} <= {i["code"] for i in result.line_items}
+    assert result.indicators.get("resident_subsidy") == pytest.approx(100.0)
+    assert _adv_errors(result) == []
+
+

@@ -111,6 +111,8 @@ _LABEL_PREFIX = re.compile(r"^(?:[一二三四五六七八九十]+、|\d+[、.�
 
 #: the unit printed inside a title, at its end: 部门预算支出总表（单位：元）, …（万元）
 _TITLE_UNIT = re.compile(rf"\((?:金额)?(?:单位[:：]?)?(?:人民币)?(?:{'|'.join(sorted(MONEY_UNITS, key=len, reverse=True))})\)$")
+#: a title repeated on the next page as continued: …（续）, …（续表）, …续表
+_TITLE_CONTINUED = re.compile(r"(?:\(续表?\)|续表)$")
 #: the publishing unit's name before a title (某县医疗保障局2024年部门预算支出总表)
 _TITLE_ORG = re.compile(r"^[\u4e00-\u9fff()]{2,30}?(?:局|中心|委员会|办公室|院|所|站|队|处|厅|委|办|馆|社)")
 
@@ -123,11 +125,12 @@ def title_key(text: str) -> str:
     '一般公共预算支出明细表(按支出功能分类科目)'
     >>> title_key("部门预算财政拨款“三公”经费支出表")
     '财政拨款三公经费支出表'
-    >>> title_key("2026 年度预算单位收入预算总表")
-    '收入预算总表'
+    >>> title_key("2026 年度预算单位收入预算总表"), title_key("表三 部门预算支出总表（续）（单位：元）")
+    ('收入预算总表', '支出总表')
     """
     text = "".join(text.translate(_PARENS).split())
-    return _TITLE_UNIT.sub("", _strip_prefixes(_TITLE_PREFIX, _TITLE_NOISE.sub("", text)))
+    key = _strip_prefixes(_TITLE_PREFIX, _TITLE_NOISE.sub("", text))
+    return _TITLE_UNIT.sub("", _TITLE_CONTINUED.sub("", _TITLE_UNIT.sub("", key)))
 
 
 def match_title(row: Row) -> str | None:
