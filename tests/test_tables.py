@@ -386,3 +386,18 @@ def test_continued_title_with_xu_continues_the_table(continued: str) -> None:
     assert _adv_errors(result) == []
 
 
+# 2. tables._merge_continuations / _is_continuation: a page-number line between the two pages
+# of a table (第 3 页, - 3 -, a bare 3) is taken for the wrapped rest of the last row's code
+# (“2101101第 3 页”), so that row loses its code (code None) and the audit reports a false
+# code_hierarchy error (21011 ≠ its 项). A page number is no part of a row: the code must stay
+# 2101101 and the consistent document must have no error.
+@pytest.mark.parametrize("page_line", ["第 3 页", "- 3 -", "第3页 共5页", "3"])
+def test_page_number_line_between_pages_is_not_part_of_a_row(page_line: str) -> None:
+    lines = ADV_BODY.splitlines()
+    split = "\n".join(lines[:5]) + "\n" + page_line + "\n" + lines[0] + "\n" + "\n".join(lines[5:]) + "\n"
+    result = _adv_run(ADV_HEAD + "部门预算支出总表\n单位：万元\n" + split)
+    codes = {i["code"] for i in result.line_items}
+    assert "2101101" in codes
+    assert _adv_errors(result) == []
+
+

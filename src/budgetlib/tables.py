@@ -403,6 +403,10 @@ def _nonempty(cells: Sequence[str]) -> list[str]:
     return [c for c in cells if c.strip()]
 
 
+#: a page number printed between the pages of a table: 第3页, 第3页共5页, -3-, —3—
+_PAGE_NUMBER = re.compile(r"第\d+页(?:[/,，]?共\d+页)?|[-—–－]+\d+[-—–－]+")
+
+
 def _is_meta_row(row: Row) -> bool:
     """Page headers and key: value lines (单位:万元, 部门名称:…, 预算年度:, 2023, 公开01表)."""
     cells = _nonempty(row.cells)
@@ -415,6 +419,7 @@ def _is_meta_row(row: Row) -> bool:
         return bool(
             _YEARISH.match(text)
             or re.fullmatch(r"公开\d+表|表\d+(-\d+)?|预算年度:?|预算年|度:?|\d{3,}\D{2,40}|\(?\d{4}\)?年度", text)
+            or _PAGE_NUMBER.fullmatch(text)
             or detect_unit(text)
         )
     return False
@@ -688,6 +693,8 @@ def _is_continuation(
             return False  # a complete code after a complete code: a row of its own
         if here and not before:
             return False
+        if here and parse_code(before) is not None and parse_code(before + here) is None:
+            return False  # a complete code does not go on into a page number (2101101 | 3)
     # a wrapped label continues the cells of the row above: a short fragment, no numbering
     texts = [cells[i] for i in nonempty if i not in code_cols]
     return all(len(t.strip()) <= 20 and not _NUMBERED.match(t.strip()) for t in texts)
