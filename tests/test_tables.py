@@ -401,3 +401,23 @@ def test_page_number_line_between_pages_is_not_part_of_a_row(page_line: str) -> 
     assert _adv_errors(result) == []
 
 
+# 4. tables._row_label / numbers.parse_code: a code and its name in ONE cell
+# (“2101202 财政对城乡居民基本医疗保险基金的补助”, 科目编码及名称 column) gives code None: the
+# resident subsidy (read by code 2101202) is blank and the code hierarchy is not audited at all.
+# The code must be split off the name.
+def test_code_and_name_in_one_cell() -> None:
+    out = []
+    for line in ADV_BODY.splitlines():
+        cells = line.split("\t")
+        if line.startswith("科目编码"):
+            out.append("\t".join(["科目编码及名称", *cells[2:]]))
+        elif cells[0]:
+            out.append("\t".join([cells[0] + " " + cells[1], *cells[2:]]))
+        else:
+            out.append("\t".join(cells[1:]))
+    result = _adv_run(ADV_HEAD + "部门预算支出总表\n单位：万元\n" + "\n".join(out) + "\n")
+    item = next(i for i in result.line_items if i["row_label"].endswith("财政对城乡居民基本医疗保险基金的补助"))
+    assert item["code"] == "2101202"
+    assert result.indicators.get("resident_subsidy") == pytest.approx(100.0)
+
+

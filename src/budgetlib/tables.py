@@ -820,6 +820,21 @@ def _column_item(header: str) -> str:
     return items[-1] if items else header
 
 
+_CODE_AND_NAME = re.compile(r"(\d[\d ]*\d)\s*([^\d\s].*)")
+
+
+def _split_code(text: str) -> tuple[str, str]:
+    """A code cell's code and the name printed after it in the same cell, if any.
+
+    >>> _split_code("2101202 财政对城乡居民基本医疗保险基金的补助"), _split_code("2101202")
+    (('2101202', '财政对城乡居民基本医疗保险基金的补助'), ('2101202', ''))
+    """
+    match = _CODE_AND_NAME.fullmatch(text)
+    if match and parse_code(match.group(1)) is not None:
+        return match.group(1), match.group(2).strip()
+    return text, ""
+
+
 def _row_label(cells: Sequence[str], columns: Sequence[Column], block: int, at: int | None = None) -> tuple[str, str | None]:
     """The label and code of a row within one side-by-side block; when the block has none,
     the nearest label to the left of the value at column ``at`` (a name printed across
@@ -839,7 +854,8 @@ def _row_label(cells: Sequence[str], columns: Sequence[Column], block: int, at: 
         elif col.role == "code" and text and (col.header.split("/")[-1] in _CODE_PARTS or col.measure == "code_part"):
             code += text
         elif col.role == "code" and text and not code:
-            code = text
+            code, name = _split_code(text)
+            label = label or name
     if not label and not code:
         labels = [
             (col.index, cells[col.index].strip())
