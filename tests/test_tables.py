@@ -421,3 +421,39 @@ def test_code_and_name_in_one_cell() -> None:
     assert result.indicators.get("resident_subsidy") == pytest.approx(100.0)
 
 
+# 5. tables._role_from_data: a zero written as a dash (-, —, －, /) counts as TEXT when the
+# column's role is guessed from its cells. A value column whose header names no known measure
+# and whose cells are dashes becomes a label column and starts a new side-by-side block:
+# (a) in a revenue table (… | 用事业基金弥补收支差额 | 其他收入) every 其他收入 figure gets the
+#     row label “-” and no code;
+# (b) in a one-row 三公 table (合计 | 因公出国(境)费 | … with “—” for nothing) the table falls
+#     apart and every “三公” indicator is blank, although 0.00 in the same cells reads fine.
+# A dash is an empty figure, never a label.
+def test_dash_column_does_not_become_a_label_column() -> None:
+    text = ADV_HEAD + """部门收入总表
+单位：万元
+科目编码\t科目名称\t合计\t财政拨款\t用事业基金弥补收支差额\t其他收入
+\t合计\t135.46\t135.46\t-\t0.00
+210\t卫生健康支出\t135.46\t135.46\t-\t0.00
+21012\t财政对基本医疗保险基金的补助\t135.46\t135.46\t-\t0.00
+2101202\t财政对城乡居民基本医疗保险基金的补助\t135.46\t135.46\t-\t0.00
+"""
+    other = [i for i in _adv_run(text).line_items if i["column_header"] == "其他收入"]
+    assert [i["row_label"] for i in other] == ["合计", "卫生健康支出", "财政对基本医疗保险基金的补助", "财政对城乡居民基本医疗保险基金的补助"]
+    assert [i["code"] for i in other] == [None, "210", "21012", "2101202"]
+
+
+@pytest.mark.parametrize("dash", ["—", "-", "－", "/"])
+def test_dash_zeros_in_a_one_row_three_public_table(dash: str) -> None:
+    text = ADV_HEAD + f"""部门预算财政拨款“三公”经费支出表
+单位：万元
+合计\t因公出国（境）费\t公务用车购置及运行维护费\t\t\t公务接待费
+\t\t小计\t公务用车购置费\t公务用车运行维护费\t
+8.00\t{dash}\t5.00\t{dash}\t5.00\t3.00
+"""
+    ind = _adv_run(text).indicators
+    assert ind.get("three_public_total") == pytest.approx(8.0)
+    assert ind.get("three_public_vehicle_operation") == pytest.approx(5.0)
+    assert ind.get("three_public_reception") == pytest.approx(3.0)
+
+

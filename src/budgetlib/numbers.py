@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Code", "MONEY_UNITS", "parse_amount", "parse_code", "is_amount", "to_wan"]
+__all__ = ["Code", "MONEY_UNITS", "parse_amount", "parse_code", "is_amount", "is_dash", "to_wan"]
 
 #: money units a disclosure may declare, as 万元 per unit (the one place they are listed)
 MONEY_UNITS = {"元": 1e-4, "千元": 0.1, "万元": 1.0, "百万元": 100.0, "亿元": 1e4}
@@ -76,6 +76,16 @@ def parse_amount(text: str | None) -> float | None:
         return None
     value = float(cleaned.replace(",", ""))
     return value if math.isfinite(value) else None  # 400 digits: no figure, not infinity
+
+
+def is_dash(text: str | None) -> bool:
+    """True when a figure cell holds a dash, a slash or an ellipsis: no figure (a zero or
+    nothing), never a word.
+
+    >>> is_dash("—"), is_dash(" / "), is_dash("0.00"), is_dash("无")
+    (True, True, False, False)
+    """
+    return text is not None and _clean(text) in _DASHES
 
 
 def is_amount(text: str | None) -> bool:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields, replace
 from functools import cache, lru_cache
 from importlib import resources
 
-from budgetlib.numbers import CACHE_SIZE, MONEY_UNITS, parse_amount, parse_code, to_wan
+from budgetlib.numbers import CACHE_SIZE, MONEY_UNITS, is_dash, parse_amount, parse_code, to_wan
 from budgetlib.read import Row
 
 __all__ = [
@@ -540,7 +540,9 @@ def _role_from_header(header: str) -> str | None:
 
 
 def _role_from_data(cells: Sequence[str], index: int) -> str:
-    """seq | code | label | value from a column's cells, when its header says nothing."""
+    """seq | code | label | value from a column's cells, when its header says nothing; a dash
+    (no figure) counts for nothing."""
+    cells = [c for c in cells if not is_dash(c)]
     if not cells:
         return "value"
     amounts = sum(1 for c in cells if parse_amount(c) is not None)
