@@ -457,3 +457,9 @@ def test_dash_zeros_in_a_one_row_three_public_table(dash: str) -> None:
     assert ind.get("three_public_reception") == pytest.approx(3.0)
 
 
+
+
+def test_scores_of_a_performance_evaluation_are_not_money() -> None:
+    text = ADV_HEAD + "部门整体支出绩效自评表\n单位：万元\n指标\t年度指标值\t分值\t得分\n产出指标\t100%\t20\t19.5\n总分\t\t100\t97.9\n"
+    items = [i for i in _adv_run(text).line_items if i["column_header"] in ("分值", "得分")]
+    assert items and all(i["value_wan"] is None and i["unit"] == "分" for i in items)

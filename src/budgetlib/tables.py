@@ -735,7 +735,7 @@ class LineItem:
 
 _LINE_ITEM_FIELDS = tuple(f.name for f in fields(LineItem))
 #: measures that are not money: the figure is kept as printed, with no 万元 value
-_NOT_MONEY = {"quantity": "", "percent": "%"}
+_NOT_MONEY = {"quantity": "", "percent": "%", "score": "分"}
 
 
 def line_items(table: Table, doc_kind: str | None = None, default_unit: str = "万元", year: int | None = None) -> list[LineItem]:
