@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from budgetlib.checks import Doc, audit_document
+from budgetlib.numbers import parse_amount
 from budgetlib.pipeline import DocumentResult, process_bytes
 from budgetlib.read import load_lines, to_lines, to_rows
 from budgetlib.tables import (
@@ -463,3 +464,22 @@ def test_scores_of_a_performance_evaluation_are_not_money() -> None:
     text = ADV_HEAD + "部门整体支出绩效自评表\n单位：万元\n指标\t年度指标值\t分值\t得分\n产出指标\t100%\t20\t19.5\n总分\t\t100\t97.9\n"
     items = [i for i in _adv_run(text).line_items if i["column_header"] in ("分值", "得分")]
     assert items and all(i["value_wan"] is None and i["unit"] == "分" for i in items)
+# 8. numbers.parse_amount (and checks.check_unreadable_figures): △ marks a negative figure
+# in Chinese fiscal tables (△2.00 = −2.00). It is read as None and, unlike other unreadable
+# figures, not even reported (△ is not in _FIGURE_LIKE): the decrease is silently lost.
+def test_triangle_marks_a_negative_figure() -> None:
+    assert parse_amount("△2.00") == pytest.approx(-2.0)
+    text = ADV_HEAD + """部门预算财政拨款“三公”经费支出表
+单位：万元
+项目\t上年预算数\t本年预算数\t增减金额
+合计\t10.00\t8.00\t△2.00
+因公出国（境）费\t0.00\t0.00\t0.00
+公务接待费\t4.00\t3.00\t△1.00
+公务用车购置及运行维护费\t6.00\t5.00\t△1.00
+其中：公务用车购置费\t0.00\t0.00\t0.00
+公务用车运行维护费\t6.00\t5.00\t△1.00
+"""
+    change = {i["row_key"]: i["value_wan"] for i in _adv_run(text).line_items if i["period"] == "change"}
+    assert change["合计"] == pytest.approx(-2.0) and change["公务接待费"] == pytest.approx(-1.0)
+
+

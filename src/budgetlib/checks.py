@@ -568,7 +568,7 @@ def check_empty_tables(doc: Doc) -> list[Finding]:
 
 
 #: a cell written as a figure (digits and the marks around figures: separators, signs, dashes, quotes)
-_FIGURE_LIKE = re.compile(r"^[\d\s.,'’＇·()（）+\-−﹣－—–¥￥\"“”]*\d[\d\s.,'’＇·()（）+\-−﹣－—–¥￥\"“”]*$")
+_FIGURE_LIKE = re.compile(r"^[\d\s.,'’＇·()（）+\-−﹣－—–¥￥\"“”△]*\d[\d\s.,'’＇·()（）+\-−﹣－—–¥￥\"“”△]*$")
 
 
 def check_unreadable_figures(doc: Doc) -> list[Finding]:

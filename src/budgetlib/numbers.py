@@ -29,6 +29,8 @@ _DASHES = {"-", "--", "—", "——", "–", "－", "－－", "/", "*", "…", 
 _AMOUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _SPLIT_DIGITS = re.compile(r"(?<=[\d.,])\s+(?=[\d.,])")
 _PAREN_NEGATIVE = re.compile(r"^\((.+)\)$")
+#: △ before a figure marks a decrease in Chinese fiscal tables: △2.00 is -2.00
+_TRIANGLE_NEGATIVE = re.compile(r"^△\s*(\d.*)$")
 
 
 _WIDE = {0x3000: 0x20, 0xA0: 0x20, 0xFF0C: ord(","), 0xFF0E: ord("."), **{cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF1A)},
@@ -59,8 +61,8 @@ def parse_amount(text: str | None) -> float | None:
     5344.2278
     >>> parse_amount("1,293.69")
     1293.69
-    >>> parse_amount("-27.15")
-    -27.15
+    >>> parse_amount("-27.15"), parse_amount("(27.15)"), parse_amount("△27.15")
+    (-27.15, -27.15, -27.15)
     >>> parse_amount("") is None, parse_amount("－－") is None, parse_amount("≥95%") is None
     (True, True, True)
     """
@@ -69,7 +71,7 @@ def parse_amount(text: str | None) -> float | None:
     cleaned = _clean(text)
     if not cleaned or cleaned in _DASHES:
         return None
-    negative = _PAREN_NEGATIVE.match(cleaned)
+    negative = _PAREN_NEGATIVE.match(cleaned) or _TRIANGLE_NEGATIVE.match(cleaned)
     if negative:
         cleaned = "-" + negative.group(1)
     if not _AMOUNT.match(cleaned):
