@@ -118,3 +118,34 @@ def test_the_putuo_final_accounts_codes_over_three_columns_are_codes_not_figures
     expenditure = [i for i in result.line_items if i["table_id"] == "expenditure"]
     assert not [i for i in expenditure if re.fullmatch(r"\d\d", i["value_original"])]  # 06, 01: parts of 2010601
     assert {i["code"] for i in expenditure if i["row_label"] == "行政运行"} == {"2010601"}
+
+
+def _ruled(x0: float, y0: float, rows: list[list[str]], widths: tuple[float, ...], h: float = 20) -> bytes:
+    """A table drawn with rules, its top left corner at (x0, y0), its cells' text inside."""
+    xs = [x0]
+    for w in widths:
+        xs.append(xs[-1] + w)
+    out = b""
+    for k, row in enumerate(rows):
+        for i, cell in enumerate(row):
+            if cell:
+                out += _text(xs[i] + 3, y0 - k * h - 15, cell)
+    for k in range(len(rows) + 1):
+        out += f"{xs[0]} {y0 - k * h} m {xs[-1]} {y0 - k * h} l S\n".encode()
+    for x in xs:
+        out += f"{x} {y0} m {x} {y0 - len(rows) * h} l S\n".encode()
+    return out
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_tables_side_by_side_are_read_one_after_the_other(backend: str) -> None:
+    """Two ruled tables side by side on a page, each with its title above it: their rows were
+    interleaved line by line (收入总表's row, then 支出总表's …), and neither table was found."""
+    left = [["项目", "金额"], ["收入合计", "120.50"], ["财政拨款", "100.50"]]
+    right = [["项目", "金额"], ["支出合计", "120.50"], ["基本支出", "20.00"]]
+    content = (_text(30, 790, "部门收入总表") + _text(30, 772, "单位：万元") + _ruled(30, 760, left, (150, 100))
+               + _text(310, 790, "部门支出总表") + _text(310, 772, "单位：万元") + _ruled(310, 760, right, (150, 100))
+               + _text(200, 600, "第一部分说明"))
+    assert _read(content, backend) == ["部门收入总表", "单位：万元", "项目\t金额", "收入合计\t120.50", "财政拨款\t100.50",
+                                       "部门支出总表", "单位：万元", "项目\t金额", "支出合计\t120.50", "基本支出\t20.00",
+                                       "第一部分说明"]

@@ -831,12 +831,67 @@ def _split_band(cells: dict[int, list[Glyph]], top: float, settings: PdfSettings
 
 def page_lines(content: PageContent, settings: PdfSettings | None = None) -> list[tuple[str, bool]]:
     """One page → its lines in reading order: (text, is a table row). Table rows are
-    tab-separated cells; page numbers are left out."""
+    tab-separated cells; page numbers are left out. Tables side by side are read one after
+    the other, each with the text above it (:func:`_side_by_side`)."""
     settings = settings or PdfSettings()
-    grids = _grids(content.rules, settings)
+    return _ordered_lines(content.glyphs, _grids(content.rules, settings), settings)
+
+
+def _ordered_lines(glyphs: Sequence[Glyph], grids: Sequence[_Grid], settings: PdfSettings) -> list[tuple[str, bool]]:
+    """The lines of ``glyphs`` and ``grids``: top to bottom, except that a band of tables side
+    by side is read as the text above the band, its left part, its right part, then the rest."""
+    band = _side_by_side(grids, glyphs, settings)
+    if band is None:
+        return _lines(glyphs, grids, settings)
+    split, top, bottom = band
+
+    def part(y: float, x: float) -> int:
+        return 0 if y < top else 3 if y > bottom else 1 if x < split else 2
+
+    parts: list[tuple[list[Glyph], list[_Grid]]] = [([], []) for _ in range(4)]
+    for g in glyphs:
+        parts[part(g.cy, g.cx)][0].append(g)
+    for grid in grids:
+        x0, y0, x1, y1 = grid.bbox
+        parts[part((y0 + y1) / 2, (x0 + x1) / 2)][1].append(grid)
+    return [line for part_glyphs, part_grids in parts for line in _ordered_lines(part_glyphs, part_grids, settings)]
+
+
+def _side_by_side(grids: Sequence[_Grid], glyphs: Sequence[Glyph], settings: PdfSettings) -> tuple[float, float, float] | None:
+    """Where two ruled tables stand side by side (one ends left of where the other starts, at
+    heights that overlap): the x between them, and the top and bottom of their band. The band
+    starts below the last line above the tables that runs across that x (a page title), so
+    each table's own title and unit, printed above it, are read with it."""
+    ordered = sorted(grids, key=lambda g: g.bbox[0])
+    for i, left in enumerate(ordered):
+        for right in ordered[i + 1:]:
+            lx0, ly0, lx1, ly1 = left.bbox
+            rx0, ry0, rx1, ry1 = right.bbox
+            if lx1 < rx0 and ly0 < ry1 and ry0 < ly1:
+                split = (lx1 + rx0) / 2
+                top, bottom = min(ly0, ry0), max(ly1, ry1)
+                above = [g for g in glyphs if g.cy < top and not any(gr.contains(g.cx, g.cy) for gr in grids)]
+                across = [max(g.bottom for g in line) for line in _text_lines(above, settings) if _runs_across(line, split)]
+                return split, max(across, default=0.0), bottom
+    return None
+
+
+def _runs_across(line: Sequence[Glyph], x: float) -> bool:
+    """A line of text that runs across ``x`` without a gap there (a title across the page),
+    not two texts, one each side."""
+    left = [g for g in line if g.cx < x]
+    right = [g for g in line if g.cx >= x]
+    if not left or not right:
+        return False
+    gap = min(g.x0 for g in right) - max(g.x1 for g in left)
+    return gap < 2 * max(g.size for g in line)
+
+
+def _lines(glyphs: Sequence[Glyph], grids: Sequence[_Grid], settings: PdfSettings) -> list[tuple[str, bool]]:
+    """The lines of one stretch of a page, top to bottom: table rows and text lines."""
     in_grid: dict[int, list[Glyph]] = {i: [] for i in range(len(grids))}
     free: list[Glyph] = []
-    for g in content.glyphs:
+    for g in glyphs:
         for i, grid in enumerate(grids):
             if grid.contains(g.cx, g.cy):
                 in_grid[i].append(g)
