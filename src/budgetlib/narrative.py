@@ -194,7 +194,7 @@ DEFINITION_RE = re.compile(
 )
 
 COMPARE_RE = (
-    r"(?:(?:较|比|与|同)\s*(?:上年度?|去年|上一年度?|\d{4}\s*年度?)\s*(?:同期)?\s*"
+    r"(?:(?:较|比|与|同)\s*(?:上年度?|去年|上一年度?|(?:\d{4}|[一二][〇零○一二三四五六七八九]{3})\s*年度?)\s*(?:同期)?\s*"
     r"(?:预算数?|决算数?|预算安排|的)?\s*(?:相比|比较)?|同比)"
 )
 PREV_YEAR_BEFORE_RE = re.compile(r"(?:上年度?|去年|上一年度?)\s*$")
@@ -263,6 +263,7 @@ NOISE_RE = re.compile(
     rf"|{COMPARE_RE}|{_VERB}|{_GAP}|{_PUNCT}|[，,、]"
     r"|款项|上述资金|该项资金|其中|主要包括|包括|主要为|分别为|分别是|本单位|我单位|本部门|我部门"
     r"|单位|部门|本中心|我中心|\d{4}\s*年度?|截至|截止|年末|年底|以及|和|及|与|主要|用于|分别|合并"
+    r"|上一年度?|上年度?|去年"  # a prior-year marker names no item (上年预算数为10万元)
 )
 PREV_ONLY_RE = re.compile(
     rf"\s*(?:其中\s*:?\s*)?(?:{COMPARE_RE}|(?:上年度?|去年)\s*(?:预算数?|决算数?)?\s*(?:为|是)?)\s*"
@@ -278,7 +279,7 @@ BOTH_YEARS_RE = re.compile(
 )
 REASON_RE = re.compile(
     r"(?:主要原因(?:是|为)?\s*:?|原因(?:是|为)\s*:?|原因:|主要是由于|主要是因为|主要由于|主要因为|主要是)"
-    r"[^。；]*"
+    r"(?:[^。；]|；(?=\s*[二三四五六七八九十]是))*"  # a reason listed 一是…；二是… goes on over its ；
 )
 #: words one of which a sentence without an amount must contain to state anything: every
 #: match of ZERO_CHANGE_RE, NONE_RE or REASON_RE contains one (most table cells contain none).
@@ -288,6 +289,8 @@ ACTUAL_RE = re.compile(r"实际|完成|实现|截至|截止|已|共有")
 TARGET_RE = re.compile(r"目标|指标|计划|预计|力争|任务|设置|预期|年初")
 RESIDENT_RE = re.compile(r"居民")
 EMPLOYEE_RE = re.compile(r"职工")
+#: those whose contribution the government pays (资助参保, 代缴): a small group, not the insured
+SUBSIDISED_RE = re.compile(r"资助|代缴")
 VEHICLE_PURCHASE_RE = re.compile(r"购置|购买|新增|更新|采购")
 
 _NOT_PART = r"(?<![本目员用般共金营户性助业他款购])"
@@ -774,8 +777,10 @@ def _read_amount(
         if base == "vehicles" and VEHICLE_PURCHASE_RE.search(ctx_near):
             continue
         if base == "insured_residents":
-            if not RESIDENT_RE.search(text[ctx.sentence[0] : amount.start]) or EMPLOYEE_RE.search(
-                ctx_near
+            if (
+                not RESIDENT_RE.search(text[ctx.sentence[0] : amount.start])
+                or EMPLOYEE_RE.search(ctx_near)
+                or SUBSIDISED_RE.search(ctx_near)
             ):
                 continue
             qualifier = _insured_qualifier(
@@ -890,9 +895,11 @@ def _none_statements(text: str, clause_span: tuple[int, int], ctx: _Context) -> 
         original = text[m.start() : m.end() + hit.end]
         names = [base, *(THREE_PUBLIC_PARTS if base == "three_public_total" else ())]
         both_years = BOTH_YEARS_RE.search(text, a, m.end() + hit.end) is not None
+        prior_only = not both_years and PREV_YEAR_BEFORE_RE.search(text, a, m.start()) is not None  # 上年无“三公”经费预算
         for name in names:
-            facts.append(_statement(ctx, name, m.start(), original))
-            if both_years and name in PREV_OF:
+            if not prior_only:
+                facts.append(_statement(ctx, name, m.start(), original))
+            if (both_years or prior_only) and name in PREV_OF:
                 facts.append(_statement(ctx, PREV_OF[name], m.start(), original))
     return facts
 
@@ -906,7 +913,9 @@ def _reasons(
 ) -> list[Fact]:
     """The stated reason for the change of the “三公” total (a text fact)."""
     a, b = clause_span
-    for m in REASON_RE.finditer(text, a, b):
+    for m in REASON_RE.finditer(text, a, ctx.sentence[1]):  # a reason starts in the clause, may go on past its ；
+        if m.start() >= b:
+            break
         reason = m.group(0).strip().rstrip("，,")
         subjects = [s for end, s in trace if end <= m.start()]
         if (subjects and subjects[-1] == "three_public_total" and about_total) or re.search(
@@ -998,9 +1007,32 @@ def extract_facts(lines: Sequence[Line]) -> list[Fact]:
         amounts = tuple(_amounts(segment.text))
         if not amounts and not STATEMENT_HINT_RE.search(segment.text):
             continue  # nothing to read: no figure and no statement (a code, a number, a row label)
+        previous: list[Fact] = []
         for sentence in _spans(segment.text, SENTENCE_END):
-            facts.extend(_read_sentence(_Context(segment, sentence, amounts, line_texts, heading)))
+            context = _Context(segment, sentence, amounts, line_texts, heading)
+            found = _read_sentence(context)
+            if not found and _unexplained_change(previous):
+                found = _reason_opening(context)  # …下降23.8%。主要原因是…
+            facts.extend(found)
+            previous = found
     return _dedupe(facts)
+
+
+def _unexplained_change(facts: Sequence[Fact]) -> bool:
+    """A sentence that states the change of the “三公” total and no reason for it."""
+    names = {f.name for f in facts}
+    return "three_public_total_change" in names and "three_public_change_reason" not in names
+
+
+def _reason_opening(ctx: _Context) -> list[Fact]:
+    """The reason a sentence opens with (主要原因是…), as the reason for the change stated in
+    the sentence before it."""
+    text = ctx.segment.text
+    a, b = ctx.sentence
+    start = a + len(text[a:b]) - len(text[a:b].lstrip())
+    if not REASON_RE.match(text, start, b):
+        return []
+    return _reasons(text, (start, b), [(start, "three_public_total")], ctx, True)
 
 
 def _may_state(text: str) -> bool:
