@@ -665,10 +665,8 @@ def indicators(text: str, title: str = BUDGET_TITLE) -> dict:
     return process_bytes(f"{title}\n{text}\n".encode(), "doc.txt").indicators
 
 
-# narrative._read_unlabelled: "上年预算数为10万元" after the “三公” clause is recognised as a
-# prior-year marker by _kind (PREV_ONLY_RE) but _has_own_words() keeps "上年" as an item
-# name (NOISE_RE does not strip it), so the amount is taken for a foreign item and dropped.
-# The document states the prior-year total; the indicator stays blank. Correct: 10.
+# "上年预算数为10万元" after the “三公” clause is a prior-year value; "上年" was taken for the
+# name of another item (NOISE_RE did not strip it) and the stated prior-year total was lost.
 @pytest.mark.parametrize(
     "text",
     [
@@ -683,9 +681,8 @@ def test_unlabelled_prior_year_value_of_three_public(text: str) -> None:
     assert row["three_public_prev_total"] == pytest.approx(10.0)
 
 
-# Chinese-numeral years: COMPARE_RE only knows "\d{4}年", so "比二〇二三年减少2万元" is no
-# change (the prior-year total stays blank, though the same document's title year is read
-# from 二〇二四年). Correct: change −2, prior-year total 10.
+# Chinese-numeral years: COMPARE_RE knew only "\d{4}年", so "比二〇二三年减少2万元" was no
+# change (and the prior-year total was blank).
 def test_comparison_with_a_year_in_chinese_numerals() -> None:
     row = indicators("二〇二四年“三公”经费预算8万元，比二〇二三年减少2万元。")
     assert row["three_public_total"] == pytest.approx(8.0)
@@ -693,11 +690,8 @@ def test_comparison_with_a_year_in_chinese_numerals() -> None:
     assert row["three_public_change"] == pytest.approx(-2.0)
 
 
-# A prior-year "无…" statement zeroes THIS year's parts. narrative._none_statements marks
-# "上年无“三公”经费预算" as this year's total and all four parts = 0 (BOTH_YEARS_RE is only
-# checked to ADD the prior-year zero). The total (2, stated) survives by order, but the four
-# parts — which nothing else states — become 0 and no longer add up to the total. Correct:
-# this year's parts stay blank (only the prior-year total is 0).
+# "上年无“三公”经费预算" is about the prior year only: it set this year's four parts to 0, and
+# they no longer added up to the stated total. This year's parts stay blank.
 @pytest.mark.parametrize(
     "text",
     [
@@ -717,7 +711,7 @@ def test_prior_year_none_statement_does_not_zero_this_years_parts(text: str) -> 
 # “三公”: the stated reason
 
 
-# The reason in the sentence after the change (the commonest layout: "…下降23.8%。主要原因是…。")
+# (was) The reason in the sentence after the change (the commonest layout: "…下降23.8%。主要原因是…。")
 # is dropped: narrative._read_sentence only looks for REASON_RE in the sentence that holds
 # the change. Correct: three_public_change_reason = that reason. (The percentage is correctly
 # not read as money.)
@@ -736,7 +730,7 @@ def test_reason_in_the_next_sentence(text: str) -> None:
     assert "严格落实过紧日子要求" in row["three_public_change_reason"]
 
 
-# A reason listed as 一是…；二是… is cut at the first "；" (REASON_RE is "[^。；]*"), so the
+# (was) A reason listed as 一是…；二是… is cut at the first "；" (REASON_RE is "[^。；]*"), so the
 # indicator keeps half of the stated reason. Correct: both parts.
 def test_reason_listed_over_clauses_is_kept_whole() -> None:
     row = indicators(
@@ -746,7 +740,7 @@ def test_reason_listed_over_clauses_is_kept_whole() -> None:
     assert "落实过紧日子要求" in reason and "公车改革后车辆减少" in reason
 
 
-# 资助参保 (people whose contribution the government pays: 特困、低保 …) is a small subgroup,
+# (was) 资助参保 (people whose contribution the government pays: 特困、低保 …) is a small subgroup,
 # not the number of insured residents. The `参保` label accepts it because the sentence
 # contains 居民, so insured_residents = 21000 and the yuan per insured resident is ~11×
 # too high (571 元 against a 670 元 national standard). Correct: blank (the document does

@@ -180,37 +180,30 @@ def test_text_that_is_not_comma_separated(text: str) -> None:
     assert not looks_like_csv(text)
 
 
-def test_space_aligned_table_keeps_its_header_and_empty_cells() -> None:
+@pytest.mark.parametrize(
+    ("text", "cells"),
+    [
+        (  # a header without figures keeps its columns, an empty cell its place
+            "科目编码    科目名称            合计      基本支出    项目支出\n"
+            "            合计                123.45    100.00      23.45\n"
+            "2101202     城乡居民医疗保险    23.45                 23.45\n",
+            [("科目编码", "科目名称", "合计", "基本支出", "项目支出"), ("", "合计", "123.45", "100.00", "23.45"),
+             ("2101202", "城乡居民医疗保险", "23.45", "", "23.45")],
+        ),
+        (  # right-aligned figures under left-aligned (or centred) headers, as pdftotext -layout writes them
+            "项目              一般公共预算拨款    政府性基金\n"
+            "合计                       1,234.56        12.00\n"
+            "基本支出                     100.00\n",
+            [("项目", "一般公共预算拨款", "政府性基金"), ("合计", "1,234.56", "12.00"), ("基本支出", "100.00", "")],
+        ),
+    ],
+)
+def test_space_aligned_table_is_cut_where_its_rows_have_gaps(text: str, cells: list[tuple[str, ...]]) -> None:
     """Rows aligned with runs of spaces (pdftotext -layout, tabs expanded by an editor) are cut
-    where every row has a gap, so a header without figures keeps its columns and an empty cell
-    keeps its place."""
-    text = (
-        "科目编码    科目名称            合计      基本支出    项目支出\n"
-        "            合计                123.45    100.00      23.45\n"
-        "2101202     城乡居民医疗保险    23.45                 23.45\n"
-    )
+    where the rows with figures have gaps; each header cell goes to the column it covers."""
     rows = to_rows(to_lines(text))
-    assert [r.cells for r in rows] == [
-        ("科目编码", "科目名称", "合计", "基本支出", "项目支出"),
-        ("", "合计", "123.45", "100.00", "23.45"),
-        ("2101202", "城乡居民医疗保险", "23.45", "", "23.45"),
-    ]
-    assert [r.line_nos[0] for r in rows] == [1, 2, 3]
-
-
-def test_space_aligned_header_wider_than_its_figures_goes_to_the_column_it_covers() -> None:
-    # right-aligned figures under left-aligned (or centred) headers, as pdftotext -layout writes them
-    text = (
-        "项目              一般公共预算拨款    政府性基金\n"
-        "合计                       1,234.56        12.00\n"
-        "基本支出                     100.00\n"
-    )
-    rows = to_rows(to_lines(text))
-    assert [r.cells for r in rows] == [
-        ("项目", "一般公共预算拨款", "政府性基金"),
-        ("合计", "1,234.56", "12.00"),
-        ("基本支出", "100.00", ""),
-    ]
+    assert [r.cells for r in rows] == cells
+    assert [r.line_nos[0] for r in rows] == list(range(1, len(cells) + 1))
 
 
 def test_prose_next_to_an_aligned_table_stays_prose() -> None:

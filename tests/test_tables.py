@@ -256,7 +256,7 @@ def _adv_errors(result: DocumentResult) -> list[tuple[str, str | None, str | Non
 
 
 # ---------------------------------------------------------------------------------------
-# 9. tables.find_tables: a table's unit printed on the line just before its title (the page's
+# (was) tables.find_tables: a table's unit printed on the line just before its title (the page's
 # header line “公开03表  单位：元”, above the title) is only used when no table is open. After
 # another table (which already has its own unit, 万元), it is dropped and the 元 table is read
 # in 万元: every figure is 10,000 times too large (1,354,600 万元), with no finding.
@@ -292,7 +292,7 @@ def test_a_units_own_line_under_its_title_wins_over_a_unit_line_above_it() -> No
 """
     result = _adv_run(text)
     assert {t["table_id"]: t["table_unit"] for t in result.tables} == {"revenue": "万元", "expenditure": "元"}
-# 6. tables._columns / reference/columns.csv: percentage and ratio columns (增减%, 增长率,
+# (was) tables._columns / reference/columns.csv: percentage and ratio columns (增减%, 增长率,
 # 比上年增长(%), 占比(%), 决算数为调整预算数的%) are read as money: unit 万元 and value_wan =
 # the percentage (−20 % becomes −20 万元). A share column is even audited as money: the code
 # hierarchy reports “210 卫生健康支出（占比(%)）为10万元” — a false error. A percentage is not an
@@ -313,7 +313,7 @@ def test_percentage_columns_are_not_money(header: str) -> None:
     pct = [i for i in result.line_items if i["column_header"] == header]
     assert pct and all(i["value_wan"] is None and i["unit"] != "万元" for i in pct)
     assert _adv_errors(result) == []
-# 7. tables._period / reference/periods.csv: columns headed with explicit years
+# (was) tables._period / reference/periods.csv: columns headed with explicit years
 # (2023年预算数 | 2024年预算数) are all period “current” in a 2024 document: the 2023 figure is
 # taken for this year's (三公 total 10.00 instead of 8.00; revenue_total 150 instead of 135.46),
 # and the 收支总表 gets false summary_sums errors (its two year columns summed together).
@@ -349,7 +349,7 @@ def test_explicit_year_columns_summary() -> None:
     assert result.indicators.get("revenue_total") == pytest.approx(135.46)
     assert result.indicators.get("expenditure_total") == pytest.approx(135.46)
     assert _adv_errors(result) == []
-# 1. tables.match_title / title_key (_TITLE_PREFIX, reference/table_aliases.csv):
+# (was) tables.match_title / title_key (_TITLE_PREFIX, reference/table_aliases.csv):
 # common ways a title line is printed make the WHOLE table disappear (no table, no line
 # item, no finding): the unit inside the title cell (“表一 收支总表（单位：元）”, listed in the
 # brief), the table number in Chinese numerals or followed by a colon (表三 …, 表3：…), or the
@@ -372,7 +372,7 @@ def test_title_line_variants_do_not_lose_the_table(title: str, unit: str, scale:
     assert [(i["unit"], i["value_wan"]) for i in total] == [(unit, pytest.approx(135.46))]
 
 
-# 3. tables.find_tables / _other_table_title: the title repeated on the next page with
+# (was) tables.find_tables / _other_table_title: the title repeated on the next page with
 # “（续）” / “（续表）” (部门预算支出总表（续）) is taken for the title of some other table, which
 # ends the table: the rows of the second page are lost (2101102, 2101202 …), the resident
 # subsidy indicator is blank, and the audit reports false code_hierarchy errors. A continued
@@ -387,7 +387,7 @@ def test_continued_title_with_xu_continues_the_table(continued: str) -> None:
     assert _adv_errors(result) == []
 
 
-# 2. tables._merge_continuations / _is_continuation: a page-number line between the two pages
+# (was) tables._merge_continuations / _is_continuation: a page-number line between the two pages
 # of a table (第 3 页, - 3 -, a bare 3) is taken for the wrapped rest of the last row's code
 # (“2101101第 3 页”), so that row loses its code (code None) and the audit reports a false
 # code_hierarchy error (21011 ≠ its 项). A page number is no part of a row: the code must stay
@@ -402,7 +402,7 @@ def test_page_number_line_between_pages_is_not_part_of_a_row(page_line: str) -> 
     assert _adv_errors(result) == []
 
 
-# 4. tables._row_label / numbers.parse_code: a code and its name in ONE cell
+# (was) tables._row_label / numbers.parse_code: a code and its name in ONE cell
 # (“2101202 财政对城乡居民基本医疗保险基金的补助”, 科目编码及名称 column) gives code None: the
 # resident subsidy (read by code 2101202) is blank and the code hierarchy is not audited at all.
 # The code must be split off the name.
@@ -422,7 +422,7 @@ def test_code_and_name_in_one_cell() -> None:
     assert result.indicators.get("resident_subsidy") == pytest.approx(100.0)
 
 
-# 5. tables._role_from_data: a zero written as a dash (-, —, －, /) counts as TEXT when the
+# (was) tables._role_from_data: a zero written as a dash (-, —, －, /) counts as TEXT when the
 # column's role is guessed from its cells. A value column whose header names no known measure
 # and whose cells are dashes becomes a label column and starts a new side-by-side block:
 # (a) in a revenue table (… | 用事业基金弥补收支差额 | 其他收入) every 其他收入 figure gets the
@@ -464,7 +464,7 @@ def test_scores_of_a_performance_evaluation_are_not_money() -> None:
     text = ADV_HEAD + "部门整体支出绩效自评表\n单位：万元\n指标\t年度指标值\t分值\t得分\n产出指标\t100%\t20\t19.5\n总分\t\t100\t97.9\n"
     items = [i for i in _adv_run(text).line_items if i["column_header"] in ("分值", "得分")]
     assert items and all(i["value_wan"] is None and i["unit"] == "分" for i in items)
-# 8. numbers.parse_amount (and checks.check_unreadable_figures): △ marks a negative figure
+# (was) numbers.parse_amount (and checks.check_unreadable_figures): △ marks a negative figure
 # in Chinese fiscal tables (△2.00 = −2.00). It is read as None and, unlike other unreadable
 # figures, not even reported (△ is not in _FIGURE_LIKE): the decrease is silently lost.
 def test_triangle_marks_a_negative_figure() -> None:
