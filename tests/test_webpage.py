@@ -339,3 +339,22 @@ def test_a_page_that_is_not_in_its_declared_charset_either_says_so() -> None:
     page = "<html><head><meta charset='big5'></head><body><p>收入</p></body></html>".encode() + b"\xff\xff\xfe"
     with pytest.raises(webpage.DecodeError, match="declares charset big5"):
         read_html(page)
+
+
+_WRAPPED = ("反映我部门本年度支出预算的总体情况。2018年支出预算4622.39万元，其中：基本{br}支出264.84万元，"
+            "包括人员{br}经费246.18万元和日常公用经费18.66万元；项目支出4357.55万元。")
+
+
+def _wrapped_page(br: str) -> bytes:
+    return ("<html><body><h1>正定县医疗保险管理中心2018年部门预算信息公开</h1>"
+            f"<p class=MsoNormal><span style='font-family:宋体'>{_WRAPPED.format(br=br)}</span></p></body></html>").encode()
+
+
+def test_a_source_line_break_between_chinese_characters_is_no_space() -> None:
+    """Word's "save as web page" wraps long source lines between Chinese characters; a browser
+    shows no space there (CSS segment-break rule for wide characters). Read as a space,
+    "基本 支出264.84万元" lost its figure."""
+    assert [ln.text for ln in read_html(_wrapped_page("\r\n"))][1] == _WRAPPED.format(br="")
+    assert [ln.text for ln in read_html("<p>合计\n 5.80 元\nper\nyear</p>".encode())] == ["合计 5.80 元 per year"]
+    broken = process_bytes(_wrapped_page("\r\n"), "doc.html").indicators
+    assert (broken["basic_expenditure"], broken["personnel_expenditure"]) == (264.84, 246.18)

@@ -422,14 +422,22 @@ def _is_hidden(attrs: list[tuple[str, str | None]]) -> bool:
     return any(name == "hidden" or (name == "style" and value and _HIDING_STYLE.search(value)) for name, value in attrs)
 
 
-def _squash(text: str) -> str:
-    """``text`` with its invisible characters dropped and runs of white space (any Unicode
-    space) as one space, trimmed.
+#: white space holding a line break between two wide (CJK) characters: a browser shows nothing there
+_WIDE_BREAK = re.compile(r"(?<=[\u3000-\u303f\u3400-\u9fff\uff01-\uff60])[ \t\r]*\n\s*(?=[\u3000-\u303f\u3400-\u9fff\uff01-\uff60])")
 
-    >>> _squash("\\u200b 收入\\u00a0 合计\\u3000\\ufeff\\n")
-    '收入 合计'
+
+def _squash(text: str) -> str:
+    """``text`` with its invisible characters dropped, a line break of the source between two
+    Chinese characters dropped (a browser shows none: ``基本\\n支出`` is 基本支出), and other
+    runs of white space (any Unicode space) as one space, trimmed.
+
+    >>> _squash("\\u200b 收入\\u00a0 合计\\u3000\\ufeff\\n"), _squash("基本\\r\\n  支出 5.80\\n元")
+    ('收入 合计', '基本支出 5.80 元')
     """
-    return re.sub(r"\s+", " ", text.translate(_INVISIBLE)).strip()
+    text = text.translate(_INVISIBLE)
+    if "\n" in text:
+        text = _WIDE_BREAK.sub("", text)
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def _colspan(value: str | None) -> int:
