@@ -186,16 +186,11 @@ def _pin_zip(path: Path) -> None:
             dst.writestr(info, data)
 
 
-def _cell_text(text: str) -> str:
-    """Text as a worksheet cell holds it: control characters (which Excel files cannot hold,
-    and openpyxl refuses) dropped."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
-
-
 def _xlsx(sheets: dict[str, pl.DataFrame], path: Path) -> Path:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import (
+        ILLEGAL_CHARACTERS_RE,  # control characters, which Excel files cannot hold
+    )
     from openpyxl.styles import Font, PatternFill
 
     def write(p: Path) -> None:
@@ -208,7 +203,7 @@ def _xlsx(sheets: dict[str, pl.DataFrame], path: Path) -> Path:
             ws.append([schemas.FIELDS[c].zh if c in schemas.FIELDS else c for c in frame.columns])
             ws.append(list(frame.columns))
             for row in frame.iter_rows():
-                ws.append([_cell_text(v) if isinstance(v, str) else v for v in row])
+                ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
                 for cell in ws[ws.max_row]:
                     if cell.data_type == "f":  # text that starts with = is text, never a formula
                         cell.data_type = "s"

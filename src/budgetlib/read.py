@@ -519,16 +519,15 @@ def _is_figure_row(spans: Sequence[Span]) -> bool:
 def _columns(rows: Sequence[Sequence[Span]]) -> list[tuple[int, int]] | None:
     """The columns of a space-aligned table: the spans of its rows with figures, joined where
     they overlap; None when two cells of one such row fall in one column (not aligned)."""
-    spans = sorted((a, b) for row in rows if _is_figure_row(row) for a, b, _ in row)
+    figure_rows = [row for row in rows if _is_figure_row(row)]
     columns: list[list[int]] = []
-    for a, b in spans:
+    for a, b in sorted((a, b) for row in figure_rows for a, b, _ in row):
         if columns and a < columns[-1][1]:
             columns[-1][1] = max(columns[-1][1], b)
         else:
             columns.append([a, b])
-    for row in rows:
-        if _is_figure_row(row) and len({_column_of(columns, a, b) for a, b, _ in row}) < len(row):
-            return None
+    if any(len({_column_of(columns, a, b) for a, b, _ in row}) < len(row) for row in figure_rows):
+        return None
     return [(a, b) for a, b in columns]
 
 

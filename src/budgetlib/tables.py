@@ -109,10 +109,6 @@ _PARENS_COLON = {**_PARENS, 0xFF1A: ord(":")}
 _LABEL_PREFIX = re.compile(r"^(?:[一二三四五六七八九十]+、|\d+[、.．](?!\d)|\(\d+\)|\([一二三四五六七八九十]+\)|其中:|其中)")
 
 
-#: the unit printed inside a title, at its end: 部门预算支出总表（单位：元）, …（万元）
-_TITLE_UNIT = re.compile(rf"\((?:金额)?(?:单位[:：]?)?(?:人民币)?(?:{'|'.join(sorted(MONEY_UNITS, key=len, reverse=True))})\)$")
-#: a title repeated on the next page as continued: …（续）, …（续表）, …续表
-_TITLE_CONTINUED = re.compile(r"(?:\(续表?\)|续表)$")
 #: the publishing unit's name before a title (某县医疗保障局2024年部门预算支出总表)
 _TITLE_ORG = re.compile(r"^[\u4e00-\u9fff()]{2,30}?(?:局|中心|委员会|办公室|院|所|站|队|处|厅|委|办|馆|社)")
 
@@ -129,8 +125,7 @@ def title_key(text: str) -> str:
     ('收入预算总表', '支出总表')
     """
     text = "".join(text.translate(_PARENS).split())
-    key = _strip_prefixes(_TITLE_PREFIX, _TITLE_NOISE.sub("", text))
-    return _TITLE_UNIT.sub("", _TITLE_CONTINUED.sub("", _TITLE_UNIT.sub("", key)))
+    return _TITLE_SUFFIX.sub("", _strip_prefixes(_TITLE_PREFIX, _TITLE_NOISE.sub("", text)))
 
 
 def match_title(row: Row) -> str | None:
@@ -228,6 +223,11 @@ def _strip_prefixes(prefix: re.Pattern[str], text: str) -> str:
 _UNITS = "|".join(sorted(MONEY_UNITS, key=len, reverse=True))  # the longest first: 百万元 before 万元 before 元
 # a unit word ends there: 编制单位：元氏县医疗保障局 names the unit that publishes, not 元
 _UNIT_END = r"(?:人民币)?(?![\u3400-\u9fff])"
+#: the unit printed inside a title, at its end: 部门预算支出总表（单位：元）, …（万元）
+_TITLE_UNIT = rf"\((?:金额)?(?:单位[:：]?)?(?:人民币)?(?:{_UNITS})\)"
+#: what may end a title but names no table: its unit, and （续）/（续表）/续表 on a later page
+_TITLE_SUFFIX = re.compile(rf"(?:{_TITLE_UNIT}|\(续表?\)|续表)+$")
+_TITLE_UNIT_AT_END = re.compile(rf"{_TITLE_UNIT}$")
 _UNIT = re.compile(
     rf"(?:金额)?单位[:：]?\s*(?:人民币)?({_UNITS}){_UNIT_END}|\((?:人民币)?({_UNITS})\)|价值\(金额单位[:：]({_UNITS})\)"
 )
@@ -327,7 +327,7 @@ def _is_placeholder(table: Table) -> bool:
 
 def _title_unit(title: str) -> str | None:
     """The unit printed at the end of a title (部门预算支出总表（单位：元）)."""
-    match = _TITLE_UNIT.search("".join(title.translate(_PARENS).split()))
+    match = _TITLE_UNIT_AT_END.search("".join(title.translate(_PARENS).split()))
     return detect_unit(match.group()) if match else None
 
 
@@ -500,21 +500,13 @@ _HEADER_YEAR = re.compile(r"((?:19|20)\d{2})\s*年度?[^\d/]{0,8}")
 @lru_cache(maxsize=CACHE_SIZE)
 def _period(header: str, doc_kind: str | None, year: int | None = None) -> str:
     """The period of a column: by :file:`reference/periods.csv`, or ``prior`` when its header
-    names a year before the document's (``2023年预算数`` in a 2024 budget)."""
+    names a year before the document's (``2023年预算数`` in a 2024 budget) and is no change column."""
+    period = next((name for name, pattern, applies_to in _periods()
+                   if applies_to in ("both", doc_kind) and pattern.search(header)), "current")
     named = [m for m in map(_HEADER_YEAR.fullmatch, header.split("/")) if m]
-    if named and year is not None and int(named[-1].group(1)) < year and not _periods_change(header):
+    if period != "change" and named and year is not None and int(named[-1].group(1)) < year:
         return "prior"
-    for period, pattern, applies_to in _periods():
-        if applies_to not in ("both", doc_kind):
-            continue
-        if pattern.search(header):
-            return period
-    return "current"
-
-
-def _periods_change(header: str) -> bool:
-    """The header is a change column (增减, 比上年 …), whatever year it names."""
-    return any(period == "change" and pattern.search(header) for period, pattern, _ in _periods())
+    return period
 
 
 _LABEL_HEADER = re.compile(
