@@ -83,7 +83,8 @@ def ingest(
     Writes documents, tables, line_items, facts, indicators, indicator_sources, findings (the
     audit), panel, panel_duplicates and errors as Parquet, plus indicators.csv, findings.csv and
     errors.csv; they replace the old files together once all are written. Memory stays bounded
-    however many files. Exit status 1 when any file failed.
+    however many files. Exit status 1 when any file failed; 2 when an input does not exist, the
+    inputs hold no file, or the output folder is a file or an input folder (nothing is written).
     """
     out_dir = out or paths.processed_dir()
     try:
