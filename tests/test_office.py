@@ -397,6 +397,25 @@ def test_number_formats_show_the_figure_excel_shows(number_format: str, value: f
     assert office.format_number(value, number_format) == shown
 
 
+# the section Excel shows a value with: positive;negative;zero, or the first whose condition it
+# meets (the first section was used for every value: 1234.5 in [>=10000]0!.0,"万";0.00 read 0.1)
+@pytest.mark.parametrize(
+    ("number_format", "value", "shown"),
+    [
+        ('[>=10000]0!.0,"万";0.00', 1234.5, "1234.50"),
+        ('[>=10000]0!.0,"万";0.00', 123450, "12.3"),
+        ("[>1000]0.0,;General;0.00", 999, "999.00"),  # no second condition met: the third section
+        ('[>=1000000]0.0,,"百万";[>=1000]0.0,"千";0', 5000, "5.0"),
+        ('[=0]"-";0.00', 5, "5.00"),
+        ('#,##0.00,;-#,##0.00;"-"', -1500, "-1,500.00"),  # the negative section, not the scaled first one
+        ('#,##0.00,;-#,##0.00;"-"', 0, "0"),  # a section without digits: the value as it is
+        ("0.00;(0.00)", -5, "-5.00"),  # the sign is always shown as -
+    ],
+)
+def test_a_conditional_number_format_shows_the_section_the_value_meets(number_format: str, value: float, shown: str) -> None:
+    assert office.format_number(value, number_format) == shown
+
+
 def test_a_cell_scaled_by_its_number_format_is_read_as_shown() -> None:
     def formats(sheet: object) -> None:
         sheet["C2"].number_format = "[$-804]0.00"  # type: ignore[index]
@@ -406,7 +425,7 @@ def test_a_cell_scaled_by_its_number_format_is_read_as_shown() -> None:
     assert [ln.text for ln in read_xlsx(data)][2:] == ["卫生健康支出\t\t135.46", "合计\t\t135.4600"]
 
 
-@pytest.mark.parametrize("number_format", ['0"-"0000', "0!.00!.00"])
+@pytest.mark.parametrize("number_format", ['0"-"0000', "0!.00!.00", "[<100]0.00"])
 def test_a_number_format_not_showing_one_figure_is_an_error_naming_the_cell(number_format: str) -> None:
     # the reader of the sheet sees no figure (1-2050, 1.20.50): read as a figure it would be wrong
     data = _xlsx([["科目名称", "合计"], ["卫生健康支出", 12050]], extra=lambda sheet: setattr(sheet["B2"], "number_format", number_format))  # type: ignore[index]

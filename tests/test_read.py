@@ -166,8 +166,21 @@ def test_a_comma_separated_export_is_read_as_rows() -> None:
     assert looks_like_csv(text)
     lines = csv_lines(text)
     assert [(ln.no, ln.text) for ln in lines] == [
-        (1, "部门预算支出总表"), (2, "单位:万元"), (3, "科目编码\t科目名称\t合计"),
+        (1, "部门预算支出总表"), (2, "单位:万元\t"), (3, "科目编码\t科目名称\t合计"),
         (4, "2101202\t财政对城乡居民基本医疗保险 基金的补助\t1,234.50"), (7, "\t合计\t1234.50")]
+
+
+# a text alone in its row heads or divides the table when a table row follows it (as in the XLSX)
+def test_a_csv_heading_dividing_a_table_keeps_the_figures_under_it() -> None:
+    from budgetlib.pipeline import process_bytes
+
+    rows = [["部门决算公开相关信息统计表"], ["金额单位:万元"], ["一、政府采购情况"], ["项目", "行次", "统计数"],
+            ["合计", "1", "1.83"], ["货物", "2", "1.83"], ["工程", "3", ""]]
+    as_csv = "\r\n".join(",".join(r + [""] * (3 - len(r))) for r in rows)
+    assert [ln.text for ln in csv_lines(as_csv)][:4] == ["部门决算公开相关信息统计表", "金额单位:万元", "一、政府采购情况\t",
+                                                          "项目\t行次\t统计数"]
+    figures = {(i["row_label"], i["value_wan"]) for i in process_bytes(as_csv.encode("utf-8-sig"), "x.csv").line_items}
+    assert figures == {("合计", 1.83), ("货物", 1.83)}
 
 
 @pytest.mark.parametrize("text", [

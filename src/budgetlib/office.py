@@ -19,7 +19,8 @@ kind of lines the text reader gives:
   name (``sheet 表1``), then each non-empty row as one tab-separated line (``sheet 表1 row
   7``; trailing empty cells dropped, so a title or a sentence alone in its row is a line of
   text unless a table row follows it), numbers printed as the cell's number format shows them
-  (``0.00`` → ``5.80``; a format that scales the value, ``#,##0.00,`` or ``0!.0000``, as
+  (``0.00`` → ``5.80``; with the section the value meets, ``[>=10000]0!.0,"万";0.00``
+  showing 1234.5 as ``1234.50``; a format that scales the value, ``#,##0.00,`` or ``0!.0000``, as
   Excel shows it; one that does not show one figure is refused, naming the cell: see
   :func:`format_number`), merged cells in their first cell, columns empty on the whole sheet
   left out. A workbook with no visible sheet, or saved as Strict Open XML, is refused saying
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import operator
 import re
 import warnings
 import zipfile
@@ -51,7 +53,7 @@ from functools import cache
 from typing import Any
 from xml.etree import ElementTree
 
-from budgetlib.read import SourceLine, cells_to_line
+from budgetlib.read import SourceLine, cells_to_line, sheet_row_cells
 
 __all__ = ["OfficeError", "read_docx", "read_xlsx", "format_number", "main_part", "MAX_COLUMNS", "MAX_CELLS", "MAX_INDEX_PART",
            "MAX_UNZIPPED_BYTES"]
@@ -304,14 +306,16 @@ def _docx_cell(tc: Any, above: list[object], offset: int, width: int) -> tuple[o
 def format_number(value: float | int, number_format: str = "General") -> str:
     """A number as Excel shows it with ``number_format`` (decimals, thousands separators, %).
 
-    The first section of the format is used for every value (its sign shown as ``-``), with
-    its codes in brackets (locale ``[$-804]``, colour ``[Red]``, ``[DBNum1]``, conditions),
-    spacing (``_x``, ``*x``) and literal text (``"万元"``) left out. A format that scales the
-    value is applied as Excel shows it: each comma after the last digit shows thousands
-    (``#,##0.00,``), and a literal point among the digits (``0!.0000``, ``0"."0000``,
-    ``0\\.0000``, a trick to show 元 as 万元) shows the value divided by ten for each digit
-    after it. Raises ValueError for a format that does not show the value as one figure
-    (literal text among its digits, several literal points).
+    The value is shown with the section of the format Excel picks for it (:func:`_section`:
+    positive;negative;zero, or the first section whose condition such as ``[>=10000]`` it
+    meets), its sign always shown as ``-``, with codes in brackets (locale ``[$-804]``, colour
+    ``[Red]``, ``[DBNum1]``, conditions), spacing (``_x``, ``*x``) and literal text
+    (``"万元"``) left out; a section without digits (``"-"`` for zero) shows the value as it is.
+    A format that scales the value is applied as Excel shows it: each comma after the last
+    digit shows thousands (``#,##0.00,``), and a literal point among the digits (``0!.0000``,
+    ``0"."0000``, ``0\\.0000``, a trick to show 元 as 万元) shows the value divided by ten for
+    each digit after it. Raises ValueError for a format that does not show the value as one
+    figure (literal text among its digits, several literal points, no section for the value).
 
     >>> format_number(5.8, "0.00"), format_number(3714.62, "#,##0.00"), format_number(236.88190000000003)
     ('5.80', '3,714.62', '236.8819')
@@ -319,8 +323,10 @@ def format_number(value: float | int, number_format: str = "General") -> str:
     ('25.6%', '12', '120.50')
     >>> format_number(1205000, "0!.0000"), format_number(120500, "#,##0.00,"), format_number(5.83, "0.0#")
     ('120.5000', '120.50', '5.83')
+    >>> format_number(123450, '[>=10000]0!.0,"万";0.00'), format_number(1234.5, '[>=10000]0!.0,"万";0.00')
+    ('12.3', '1234.50')
     """
-    pattern, general = _number_pattern(number_format)
+    pattern, general = _number_pattern(_section(value, number_format))
     if general:
         if isinstance(value, int) or float(value).is_integer():
             return str(int(value))
@@ -339,14 +345,54 @@ def format_number(value: float | int, number_format: str = "General") -> str:
 
 
 _FORMAT_TOKEN = re.compile(r'"[^"]*"|\\.|!.|_.|\*.|\[[^\]]*\]|.', re.DOTALL)
+_CONDITION = re.compile(r"\[\s*(<=|>=|<>|<|>|=)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*\]")
+_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "=": operator.eq, "<>": operator.ne}
 
 
-def _number_pattern(number_format: str) -> tuple[str, bool]:
-    """The digit pattern of a number format's first section (placeholders ``0#?``, ``.``,
-    ``,``, ``%``, and ``L`` for a literal point), and whether it is ``General``."""
-    tokens = _FORMAT_TOKEN.findall(number_format)
-    if ";" in tokens:
-        tokens = tokens[: tokens.index(";")]
+def _section(value: float | int, number_format: str) -> list[str]:
+    """The tokens of the section of ``number_format`` Excel shows ``value`` with.
+
+    Of up to four sections, the fourth (or a last one holding ``@``) is for text. Without
+    conditions: one section for all numbers; two for ≥ 0 and < 0; three for > 0, < 0 and 0.
+    With conditions (in the first two sections only): the first of those two whose condition
+    the value meets (one without a condition stands for > 0, the second for < 0), else the
+    third section, or the second when it has no condition and there is no third. Raises
+    ValueError when no section is for the value.
+
+    >>> ["".join(_section(v, '[>=10000]0.0,;[<0]"减"0;"-"')) for v in (12000, -5, 0)]
+    ['[>=10000]0.0,', '[<0]"减"0', '"-"']
+    """
+    sections: list[list[str]] = [[]]
+    for token in _FORMAT_TOKEN.findall(number_format):
+        if token == ";":
+            sections.append([])
+        else:
+            sections[-1].append(token)
+    if len(sections) == 4 or len(sections) > 1 and "@" in sections[-1]:
+        sections.pop()  # the text section
+    numeric = sections[:3]
+    conditions = [next(filter(None, map(_CONDITION.fullmatch, tokens)), None) for tokens in numeric[:2]]
+    if not any(conditions):  # positive (and zero, without a third section); negative; zero
+        if value < 0 and len(numeric) > 1:
+            return numeric[1]
+        return numeric[2] if value == 0 and len(numeric) > 2 else numeric[0]
+    otherwise: list[str] | None
+    if len(numeric) == 2 and conditions[1] is None:
+        tested, otherwise = numeric[:1], numeric[1]
+    else:
+        tested, otherwise = numeric[:2], numeric[2] if len(numeric) == 3 else None
+    for tokens, condition, default in zip(tested, conditions, (">", "<"), strict=False):
+        compare, bound = condition.groups() if condition else (default, "0")
+        if _COMPARE[compare](float(value), float(bound)):
+            return tokens
+    if otherwise is None:
+        raise ValueError(f"the number format {number_format!r} has no section for the value {value}")
+    return otherwise
+
+
+def _number_pattern(tokens: Sequence[str]) -> tuple[str, bool]:
+    """The digit pattern of a number format's section (placeholders ``0#?``, ``.``, ``,``,
+    ``%``, and ``L`` for a literal point), and whether it is ``General``."""
     kept = [t for t in tokens if not (t.startswith("[") or t[0] in "_*")]
     if "".join(kept).strip().lower() in ("general", "@", ""):
         return "", True
@@ -654,7 +700,9 @@ def _grid_size(rows: dict[int, dict[int, str]]) -> int:
 
 
 def _sheet_lines(rows: dict[int, dict[int, str]], title: str) -> list[SourceLine]:
-    """A sheet's rows with content as tab-separated lines (trailing empty cells dropped)."""
+    """A sheet's rows with content as tab-separated lines (trailing empty cells dropped; a
+    text alone in its row followed by a table row stays a row of cells:
+    :func:`~budgetlib.read.sheet_row_cells`)."""
     used = _used_columns(rows)
     table: list[tuple[int, list[str]]] = []
     for number in sorted(rows):
@@ -663,11 +711,6 @@ def _sheet_lines(rows: dict[int, dict[int, str]], title: str) -> list[SourceLine
             continue
         last = bisect_right(used, max(stored))
         table.append((number, [stored.get(c, "") for c in used[:last]]))
-    lines = []
-    for k, (number, kept) in enumerate(table):
-        # a text alone in its row is a title or a sentence (a line of text), unless a table
-        # row follows: then it heads or divides that table (一、政府采购情况)
-        inside = k < len(table) - 1 and len(table[k + 1][1]) > 1
-        cells = kept + [""] if len(kept) == 1 and inside else kept
-        lines.append(SourceLine(cells_to_line(cells), f"sheet {title} row {number}"))
-    return lines
+    following = [kept for _, kept in table[1:]] + [None]
+    return [SourceLine(cells_to_line(sheet_row_cells(kept, after)), f"sheet {title} row {number}")
+            for (number, kept), after in zip(table, following, strict=True)]

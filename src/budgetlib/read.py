@@ -8,7 +8,9 @@ GB18030/GBK) and gives:
   markdown/HTML emphasis and heading markers removed (tabs are kept: they separate cells);
 * :func:`to_lines` — numbered, normalised :class:`Line` objects;
 * :func:`looks_like_csv` and :func:`csv_lines` — the same for a table saved as comma-separated
-  values (rows as tab-separated cells, each numbered by the line where it starts);
+  values (rows as tab-separated cells, each numbered by the line where it starts; a text alone
+  in its row is kept a row of cells when a table row follows it, :func:`sheet_row_cells`, as the
+  XLSX reader does);
 * :func:`to_rows` — :class:`Row` objects (cells with line numbers), whatever the layout:
   tab-separated rows, one cell per tab-indented line with blank lines between rows,
   markdown tables, or rows aligned with runs of spaces.
@@ -34,6 +36,7 @@ __all__ = [
     "cells_to_line",
     "csv_lines",
     "looks_like_csv",
+    "sheet_row_cells",
     "decode",
     "normalize_line",
     "to_lines",
@@ -366,12 +369,14 @@ def looks_like_csv(text: str) -> bool:
 def csv_lines(text: str) -> list[Line]:
     """The rows of a CSV text as numbered, normalised lines of tab-separated cells: each
     numbered by the line where it starts (a quoted cell may run over lines, its breaks made
-    spaces), empty cells at the end of a row dropped, empty rows left out.
+    spaces), empty cells at the end of a row dropped, empty rows left out; a text alone in
+    its row stays a row of cells when a table row follows it (:func:`sheet_row_cells`), as
+    the XLSX reader gives the same sheet.
 
     Raises :class:`DecodeError` naming the line where the CSV cannot be read.
     """
     reader = csv.reader(io.StringIO(text, newline=""))
-    lines: list[Line] = []
+    rows: list[tuple[int, list[str]]] = []
     start = 1
     try:
         for row in reader:
@@ -379,11 +384,25 @@ def csv_lines(text: str) -> list[Line]:
             while cells and not cells[-1]:
                 cells.pop()
             if cells:
-                lines.append(Line(start, normalize_line(_inner_breaks(cells_to_line(cells)))))
+                rows.append((start, cells))
             start = reader.line_num + 1
     except csv.Error as exc:
         raise DecodeError(f"line {start}: the comma-separated values cannot be read ({exc})") from exc
-    return lines
+    following = [cells for _, cells in rows[1:]] + [None]
+    return [Line(no, normalize_line(_inner_breaks(cells_to_line(sheet_row_cells(cells, after)))))
+            for (no, cells), after in zip(rows, following, strict=True)]
+
+
+def sheet_row_cells(cells: list[str], following: Sequence[str] | None) -> list[str]:
+    """A sheet's row (trailing empty cells dropped) as a reader gives it, ``following`` being
+    the next row with content (None at the end): a text alone in its row is a title or a
+    sentence (a line of text), unless a table row follows it: then it heads or divides that
+    table (一、政府采购情况) and stays a row of cells.
+
+    >>> sheet_row_cells(["一、政府采购情况"], ["项目", "统计数"]), sheet_row_cells(["标题"], ["说明"])
+    (['一、政府采购情况', ''], ['标题'])
+    """
+    return [*cells, ""] if len(cells) == 1 and following is not None and len(following) > 1 else cells
 
 
 def cells_to_line(cells: Sequence[str]) -> str:
