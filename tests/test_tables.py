@@ -483,3 +483,73 @@ def test_triangle_marks_a_negative_figure() -> None:
     assert change["合计"] == pytest.approx(-2.0) and change["公务接待费"] == pytest.approx(-1.0)
 
 
+
+
+_SENTENCE = "本表反映部门本年度收入预算情况，本部门没有其他收入来源，所有收入均为财政拨款收入，本年度无结转结余资金，特此说明。"
+_SPLIT = [["某县医疗保障局2024年部门预算"], ["部门收入总表"], ["单位：万元"], ["项目", "合计", "财政拨款"],
+          ["合计", "100.00", "100.00"], ["卫生健康支出", "100.00", "100.00"], [_SENTENCE], ["项目", "金额", "备注"],
+          ["培训费", "20.00", "无"]]
+
+
+def _split_xlsx(merged: bool) -> bytes:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for number, row in enumerate(_SPLIT, start=1):
+        for column, value in enumerate(row, start=1):
+            book.active.cell(number, column, value)
+        if merged and len(row) == 1:
+            book.active.merge_cells(start_row=number, start_column=1, end_row=number, end_column=3)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _split_docx() -> bytes:
+    import io
+
+    import docx
+
+    document = docx.Document()
+    for row in _SPLIT[:3]:
+        document.add_paragraph(row[0])
+    table = document.add_table(rows=0, cols=3)
+    for row in _SPLIT[3:]:
+        cells = table.add_row().cells
+        if len(row) == 1:  # one cell across the table (w:gridSpan)
+            cells[0].merge(cells[2]).text = row[0]
+        for cell, value in zip(cells, row if len(row) > 1 else [], strict=False):
+            cell.text = value
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _split_html() -> bytes:
+    cells = ("<td colspan=3>{}</td>".format(*r) if len(r) == 1 else "".join(f"<td>{c}</td>" for c in r) for r in _SPLIT)
+    return ("<html><body><table>" + "".join(f"<tr>{c}</tr>\n" for c in cells) + "</table></body></html>").encode()
+
+
+# a sentence in a row of its own inside a table ends it in every format, as a line of text does
+@pytest.mark.parametrize("build", [lambda: "\n".join("\t".join(r) for r in _SPLIT).encode(), lambda: _split_xlsx(False),
+                                   lambda: _split_xlsx(True), _split_docx, _split_html],
+                         ids=["text", "xlsx", "xlsx-merged", "docx-gridspan", "html-colspan"])
+def test_a_sentence_in_a_row_of_its_own_ends_the_table(build) -> None:  # type: ignore[no-untyped-def]
+    figures = {(i["table_id"], i["row_label"], i["value_wan"]) for i in process_bytes(build(), "doc").line_items}
+    assert figures == {("revenue", "合计", 100.0), ("revenue", "卫生健康支出", 100.0)}
+
+
+# a row of cells ends the table only when its one text, in its first cell, is a sentence: a
+# heading, a key: value line, a note, a unit line or a short text divides or belongs to the table
+@pytest.mark.parametrize(("row", "ends"), [
+    (_SENTENCE + "\t\t", True), ("本表无数据，本部门本年度没有政府性基金预算财政拨款收入和支出。\t", True),
+    ("一、政府采购情况\t\t", False), ("项目名称：城乡居民基本医疗保险县级配套资金项目\t\t", False), ("单位：万元\t\t", False),
+    ("注：本表反映部门本年度收入预算情况，本部门没有其他收入来源，所有收入均为财政拨款收入。\t\t", False),
+    ("\t" + _SENTENCE + "\t", False), (_SENTENCE + "\t\t20.00", False),
+], ids=["sentence", "short-sentence", "heading", "key-value", "unit", "note", "not-first-cell", "with-figure"])
+def test_only_a_sentence_in_a_row_of_cells_ends_the_table(row: str, ends: bool) -> None:
+    text = "部门收入总表\n单位：万元\n项目\t合计\t财政拨款\n合计\t100.00\t100.00\n" + row + "\n培训费\t20.00\t20.00\n"
+    (table,) = _tables(text)
+    assert any(r.cells[0] == "培训费" for r in table.rows) is not ends

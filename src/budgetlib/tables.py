@@ -285,14 +285,24 @@ class Table:
 
 
 def _is_prose(row: Row) -> bool:
-    """A row that is running text (a sentence or a section heading), not part of a table."""
-    if row.layout != "text":
+    """A row that is running text, not part of a table: a line of text that is a sentence or
+    a section heading, or a row of cells whose only text, in its first cell, is a sentence (a
+    sentence in a row of its own inside a table, as readers give a cell spanning the table).
+    A heading or a title alone in a row of cells heads or divides its table (一、政府采购情况)."""
+    if row.layout == "text":
+        text = row.cells[0].strip()
+        heading = bool(_SECTION_HEADING.match(text)) and not parse_amount(text)
+    else:
+        text = "" if any(c.strip() for c in row.cells[1:]) else row.cells[0].strip()
+        heading = False
+    if not text or _NOTE.match(text) or _META.match(text):
         return False
-    text = row.cells[0].strip()
-    if _NOTE.match(text) or _META.match(text):
-        return False
-    if _SECTION_HEADING.match(text) and not parse_amount(text):
-        return True
+    return heading or _is_sentence(text)
+
+
+def _is_sentence(text: str) -> bool:
+    """Running text by its length: longer than a title or a label, or holding a full stop and
+    longer than a short remark."""
     return len(text) > 60 or ("。" in text and len(text) > 25)
 
 
