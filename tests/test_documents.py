@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 from pathlib import Path
 
@@ -91,6 +92,78 @@ def test_a_password_protected_docx_or_xlsx_says_so() -> None:
     with pytest.raises(UnreadableDocument, match=r"password-protected.*remove the password and save it again") as info:
         load_document(data)
     assert "legacy" not in str(info.value)
+
+
+_END, _NONE = 0xFFFFFFFE, 0xFFFFFFFF
+
+
+def _compound(streams: dict[str, bytes]) -> bytes:
+    """A minimal OLE2 compound file (512-byte sectors): sector 0 the FAT, 1 the directory (at
+    most 3 streams), 2 the mini FAT, then the mini stream (streams under 4096 bytes, in 64-byte
+    sectors) and the larger streams."""
+    mini, mini_fat, starts = b"", [], {}
+    for name, body in streams.items():
+        if len(body) < 4096:
+            starts[name], count = len(mini_fat), -(-len(body) // 64)
+            mini_fat += [starts[name] + k + 1 for k in range(count - 1)] + [_END]
+            mini += body.ljust(count * 64, b"\0")
+    large = {name: body for name, body in streams.items() if len(body) >= 4096}
+    fat, sectors = [0xFFFFFFFD, _END, _END], b""
+    for name, body in {"": mini, **large}.items():
+        starts[name], count = len(fat), max(1, -(-len(body) // 512))
+        fat += [starts[name] + k + 1 for k in range(count - 1)] + [_END]
+        sectors += body.ljust(count * 512, b"\0")
+
+    def entry(name: str, kind: int, size: int, right: int = _NONE, child: int = _NONE) -> bytes:
+        raw = name.encode("utf-16-le") + b"\0\0"
+        return (raw.ljust(64, b"\0") + struct.pack("<HBBIII", len(raw), kind, 1, _NONE, right, child) + b"\0" * 36
+                + struct.pack("<IQ", starts[name if kind == 2 else ""], size))
+
+    names = list(streams)
+    directory = entry("Root Entry", 5, len(mini), child=1) + b"".join(
+        entry(name, 2, len(streams[name]), right=k + 2 if k + 1 < len(names) else _NONE) for k, name in enumerate(names))
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16 + struct.pack("<HHHHH6x", 0x3E, 3, 0xFFFE, 9, 6)
+              + struct.pack("<9I", 0, 1, 1, 0, 4096, 2, 1, _END, 0) + struct.pack("<I", 0) + b"\xff" * 432)
+    def table(ids: list[int]) -> bytes:
+        return struct.pack(f"<{len(ids)}I", *ids).ljust(512, b"\xff")
+
+    return header + table(fat) + directory.ljust(512, b"\0") + table(mini_fat) + sectors
+
+
+def _fib(flags: int, size: int) -> bytes:
+    """The start of a Word document's WordDocument stream: its FIB (magic 0xA5EC, flags at 10)."""
+    return (b"\xec\xa5\xc1\x00" + b"\0" * 6 + struct.pack("<H", flags)).ljust(size, b"\0")
+
+
+def _biff(*kinds: int) -> bytes:
+    """A workbook stream: BOF, then records of ``kinds`` (FILEPASS 0x2F, EOF 0x0A …)."""
+    return struct.pack("<HH", 0x0809, 16) + b"\0" * 16 + b"".join(struct.pack("<HH", k, 6) + b"\0" * 6 for k in kinds)
+
+
+# a password-protected .doc/.xls was called a plain legacy file (advice: save it as .docx/.xlsx)
+@pytest.mark.parametrize(("streams", "fmt"), [
+    ({"WordDocument": _fib(0x0100, 5000), "1Table": b"\0" * 100}, "encrypted-doc"),  # fEncrypted, in sectors
+    ({"1Table": b"\0" * 100, "WordDocument": _fib(0x0100, 600)}, "encrypted-doc"),  # in the mini stream
+    ({"WordDocument": _fib(0x0200, 5000), "1Table": b"\0" * 100}, "legacy-doc"),
+    ({"Workbook": _biff(0x2F, 0x0A)}, "encrypted-xls"),
+    ({"Workbook": _biff(0x86, 0x2F, 0x0A).ljust(4500, b"\0")}, "encrypted-xls"),  # after WRITEPROT
+    ({"Book": _biff(0x2F, 0x0A)}, "encrypted-xls"),  # Excel 5/95
+    ({"Workbook": _biff(0x0A, 0x2F)}, "legacy-xls"),  # FILEPASS of a later part is not the workbook's
+    ({"Workbook": _biff(0x0A)}, "legacy-xls"),
+])
+def test_a_password_protected_doc_or_xls_says_so(streams: dict[str, bytes], fmt: str) -> None:
+    data = _compound(streams)
+    assert detect_format(data) == fmt
+    with pytest.raises(IngestError) as info:
+        process_bytes(data, "budget.doc")
+    assert info.value.stage == "read" and ("password-protected" in info.value.message) is fmt.startswith("encrypted")
+
+
+def test_a_damaged_compound_file_is_a_legacy_file() -> None:
+    # its structure cannot be followed: it is not known to be encrypted
+    data = _compound({"WordDocument": _fib(0x0100, 5000)})
+    assert detect_format(data[:1200]) == "legacy-doc"
+    assert detect_format(data[:0x30] + b"\xff" * 4 + data[0x34:]) == "legacy-doc"  # its directory is nowhere
 
 
 def test_a_docx_whose_main_part_has_another_name_is_read() -> None:

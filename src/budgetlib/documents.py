@@ -22,7 +22,8 @@ format          recognised by                                read by
 
 The main part of a ZIP is the one its ``_rels/.rels`` names (usually ``word/document.xml`` or
 ``xl/workbook.xml``). Legacy Word/Excel files (``.doc``/``.xls``, OLE2 containers),
-password-protected DOCX/XLSX (OLE2 containers holding an ``EncryptedPackage``), images,
+password-protected DOCX/XLSX (OLE2 containers holding an ``EncryptedPackage``) and .doc/.xls
+(an encrypted flag in the Word FIB, a FILEPASS record in the Excel workbook stream), images,
 OpenDocument files and other binaries raise :class:`UnreadableDocument` saying what the file is and what to convert it
 to. Every error is a :class:`budgetlib.read.DecodeError`, so callers need catch only that.
 """
@@ -30,7 +31,9 @@ to. Every error is a :class:`budgetlib.read.DecodeError`, so callers need catch 
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
@@ -133,7 +136,7 @@ _ARCHIVES = (b"Rar!", b"7z\xbc\xaf\x27\x1c", b"\x1f\x8b")
 def detect_format(data: bytes) -> str:
     """The format of ``data`` from its content: pdf, docx, xlsx, html, text, or a short
     description of what else it is (``legacy-doc``, ``legacy-xls``, ``legacy-office``, ``encrypted-office``,
-    ``zip``, ``zip-damaged``, ``zip-unsupported``, ``odf``, ``image``, ``archive``).
+    ``encrypted-doc``, ``encrypted-xls``, ``zip``, ``zip-damaged``, ``zip-unsupported``, ``odf``, ``image``, ``archive``).
 
     >>> detect_format(b"%PDF-1.7 ..."), detect_format(b"<!DOCTYPE html><html>"), detect_format("收入".encode())
     ('pdf', 'html', 'text')
@@ -191,20 +194,136 @@ def _main_part_type(archive: zipfile.ZipFile) -> str:
 
 def _ole_format(data: bytes) -> str:
     """Legacy Office files are OLE2 containers; their stream names tell Word from Excel. A
-    password-protected DOCX/XLSX is one too, holding the encrypted package."""
+    password-protected DOCX/XLSX is one too, holding the encrypted package; a password-protected
+    .doc/.xls says so in its main stream (:func:`_doc_encrypted`, :func:`_xls_encrypted`)."""
     if "EncryptedPackage".encode("utf-16-le") in data:
         return "encrypted-office"
     if "WordDocument".encode("utf-16-le") in data:
-        return "legacy-doc"
+        return "encrypted-doc" if _doc_encrypted(data) else "legacy-doc"
     if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
-        return "legacy-xls"
+        return "encrypted-xls" if _xls_encrypted(data) else "legacy-xls"
     return "legacy-office"
+
+
+#: the fEncrypted flag of a Word document's FIB (the 16 bits at offset 10 of WordDocument)
+_FIB_ENCRYPTED = 0x0100
+#: BIFF records: FILEPASS (the workbook is encrypted) and EOF (the end of the globals part)
+_BIFF_FILEPASS, _BIFF_EOF = 0x002F, 0x000A
+#: how much of a workbook stream is searched for FILEPASS (it follows the first record, BOF)
+_BIFF_HEAD = 8192
+
+
+def _doc_encrypted(data: bytes) -> bool:
+    """Whether a legacy Word document is password-protected: its FIB (magic ``0xA5EC``) has
+    the fEncrypted flag set."""
+    fib = _ole_stream(data, ("WordDocument",), 12)
+    if fib is None or len(fib) < 12 or fib[:2] != b"\xec\xa5":
+        return False
+    return bool(int.from_bytes(fib[10:12], "little") & _FIB_ENCRYPTED)
+
+
+def _xls_encrypted(data: bytes) -> bool:
+    """Whether a legacy Excel workbook is password-protected: a FILEPASS record among the
+    first records of its workbook stream (record headers are never encrypted), before the
+    end of its globals part."""
+    stream = _ole_stream(data, ("Workbook", "Book"), _BIFF_HEAD) or b""
+    at = 0
+    while at + 4 <= len(stream):
+        kind, size = struct.unpack_from("<HH", stream, at)
+        if kind in (_BIFF_FILEPASS, _BIFF_EOF):
+            return kind == _BIFF_FILEPASS
+        at += 4 + size
+    return False
+
+
+_OLE_LAST_ID = 0xFFFFFFFA  # sector ids above it end a chain (end of chain, free, FAT sectors)
+_OLE_NO_ENTRY = 0xFFFFFFFF
+
+
+def _ole_stream(data: bytes, names: tuple[str, ...], limit: int) -> bytes | None:
+    """The first ``limit`` bytes (or fewer) of the first of ``names`` found among the streams
+    at the top of an OLE2 compound file; None when there is none or the file's structure
+    cannot be followed (damaged or truncated: it is then not known to be encrypted)."""
+    try:
+        shift, mini_shift = struct.unpack_from("<HH", data, 0x1E)
+        if not 7 <= shift <= 16 or not 1 <= mini_shift < shift:
+            return None
+        sector = 1 << shift
+        fat = _ole_fat(data, sector)
+        first_directory, cutoff, first_mini_fat = struct.unpack_from("<I4xII", data, 0x30)
+        directory = _ole_chain(data, sector, fat, first_directory, len(data))
+        entries = [directory[k : k + 128] for k in range(0, len(directory) - 127, 128)]
+        entry = _ole_entry(entries, names)
+        if entry is None:
+            return None
+        start, size = struct.unpack_from("<II", entry, 116)
+        if size >= cutoff:
+            return _ole_chain(data, sector, fat, start, min(size, limit))
+        root_start, root_size = struct.unpack_from("<II", entries[0], 116)
+        mini_stream = _ole_chain(data, sector, fat, root_start, root_size)
+        mini_fat = _ole_ids(_ole_chain(data, sector, fat, first_mini_fat, len(data)))
+        return _ole_chain(mini_stream, 1 << mini_shift, mini_fat, start, min(size, limit), first=0)
+    except (struct.error, IndexError):
+        return None
+
+
+def _ole_ids(raw: bytes) -> list[int]:
+    """Little-endian 32-bit sector ids."""
+    return list(struct.unpack_from(f"<{len(raw) // 4}I", raw))
+
+
+def _ole_fat(data: bytes, sector: int) -> list[int]:
+    """The file allocation table: the next sector of each sector, from the FAT sectors the
+    header (109 of them) and the DIFAT sectors list."""
+    listed = _ole_ids(data[0x4C:0x200])
+    difat_id = struct.unpack_from("<I", data, 0x44)[0]
+    for _ in range(len(data) // sector):
+        if difat_id >= _OLE_LAST_ID:
+            break
+        ids = _ole_ids(data[(difat_id + 1) * sector : (difat_id + 2) * sector])
+        listed.extend(ids[:-1])
+        difat_id = ids[-1]
+    fat_sectors = list(dict.fromkeys(k for k in listed if k < _OLE_LAST_ID))[: len(data) // sector]  # each once: bounded
+    return [n for k in fat_sectors for n in _ole_ids(data[(k + 1) * sector : (k + 2) * sector])]
+
+
+def _ole_chain(data: bytes, sector: int, table: Sequence[int], start: int, limit: int, first: int = 1) -> bytes:
+    """Up to ``limit`` bytes of the chain of sectors from ``start`` (``table`` gives each
+    sector's next; sector ``k`` is at ``(k + first) * sector``: ``first`` 1 in the file, after
+    its header, 0 in the mini stream). A chain that loops ends where it comes back."""
+    parts: list[bytes] = []
+    seen: set[int] = set()
+    while start < _OLE_LAST_ID and start not in seen and len(parts) * sector < limit:
+        seen.add(start)
+        parts.append(data[(start + first) * sector : (start + first + 1) * sector])
+        start = table[start]
+    return b"".join(parts)[:limit]
+
+
+def _ole_entry(entries: Sequence[bytes], names: tuple[str, ...]) -> bytes | None:
+    """The directory entry of the first of ``names`` among the streams at the top of the file
+    (the tree of the root storage's children; streams of embedded objects are not searched)."""
+    found: dict[str, bytes] = {}
+    todo, seen = [struct.unpack_from("<I", entries[0], 76)[0]], set()
+    while todo:
+        index = todo.pop()
+        if index >= len(entries) or index in seen:
+            continue
+        seen.add(index)
+        entry = entries[index]
+        length = min(struct.unpack_from("<H", entry, 64)[0], 64)
+        if entry[66] == 2:  # a stream
+            found[entry[: max(length - 2, 0)].decode("utf-16-le", "replace")] = entry
+        todo += [i for i in struct.unpack_from("<II", entry, 68) if i != _OLE_NO_ENTRY]
+    return next((found[name] for name in names if name in found), None)
 
 
 _NOT_READABLE = {
     "legacy-doc": "this is a legacy Word document (.doc), which cannot be read: open it in Word, WPS or LibreOffice and save it as .docx (or export it as PDF)",
     "legacy-xls": "this is a legacy Excel workbook (.xls), which cannot be read: open it in Excel, WPS or LibreOffice and save it as .xlsx",
     "encrypted-office": "this Word/Excel file is password-protected, so it cannot be read: open it in Word, Excel or WPS, remove the password and save it again",
+    "encrypted-doc": "this is a password-protected legacy Word document (.doc), which cannot be read: open it in Word or WPS, remove the password and save it as .docx",
+    "encrypted-xls": "this is a password-protected legacy Excel workbook (.xls), which cannot be read: open it in Excel or WPS, remove the password and save it as .xlsx",
     "legacy-office": "this is a legacy Microsoft Office file (.doc/.xls/.ppt), which cannot be read: save it as .docx or .xlsx (or export it as PDF)",
     "odf": "this is an OpenDocument file (.odt/.ods): save it as .docx or .xlsx (or export it as PDF)",
     "zip": "this is a ZIP archive, not a document: unpack it and ingest the files inside",
