@@ -152,3 +152,12 @@ def test_a_count_that_is_no_count_is_not_read(value: float, unit: str) -> None:
 def test_a_count_in_wan_persons_is_made_whole() -> None:
     values, _ = compute([], [F("insured_residents", 123456.78, "12.345678万人", unit="万人")])
     assert values["insured_residents"] == 123457
+
+
+# A sentence's budget and 决算 figure of one item (全年预算10万元，支出决算8万元): the document's
+# own kind decides; the first figure won the tie before, so a 决算 reported its budget.
+@pytest.mark.parametrize(("doc_kind", "expected"), [("final", 8.0), ("budget", 10.0)])
+def test_the_documents_kind_picks_the_budget_or_the_final_figure(doc_kind: str, expected: float) -> None:
+    facts = [F("three_public_total", 10, "10万元", qualifier="budget"), F("three_public_total", 8, "8万元", 2, qualifier="final")]
+    values, _ = compute([], facts, doc_kind)
+    assert values["three_public_total"] == pytest.approx(expected)

@@ -656,6 +656,7 @@ def test_every_statement_has_a_hint_word(text: str) -> None:
 # Phrasings of other counties (adversarial round 5): prior-year values, statements, reasons
 
 BUDGET_TITLE = "元氏县医疗保障局2024年部门预算公开"
+FINAL_TITLE = "元氏县医疗保障局2024年度部门决算公开"
 PARTS = ("three_public_abroad", "three_public_vehicle_purchase", "three_public_vehicle_operation", "three_public_reception")
 
 
@@ -688,6 +689,119 @@ def test_comparison_with_a_year_in_chinese_numerals() -> None:
     assert row["three_public_total"] == pytest.approx(8.0)
     assert row["three_public_prev_total"] == pytest.approx(10.0)
     assert row["three_public_change"] == pytest.approx(-2.0)
+
+
+# An earlier year's “三公” figure in the sentence (in brackets after 较上年预算数, 2023年预算数为…,
+# or the earlier year first) was taken for this year's total; it is the prior-year total.
+@pytest.mark.parametrize(
+    ("text", "total", "prev"),
+    [
+        ("2024年“三公”经费预算8万元，较上年预算数（10.5万元）减少2.5万元。", 8.0, 10.5),
+        ("2024年“三公”经费预算数为8万元，2023年预算数为10.56万元。", 8.0, 10.56),
+        ("2023年“三公”经费预算为10万元，2024年“三公”经费预算为8万元。", 8.0, 10.0),
+        ("2023年“三公”经费决算数为10万元，2024年预算数为8万元，减少2万元。", 8.0, 10.0),
+    ],
+    ids=["prior-in-brackets", "earlier-year-after", "earlier-year-first", "earlier-final-first"],
+)
+def test_earlier_years_three_public_figure_is_not_this_years_total(text: str, total: float, prev: float) -> None:
+    row = indicators(text)
+    assert row["three_public_total"] == pytest.approx(total)
+    assert row["three_public_prev_total"] == pytest.approx(prev)
+
+
+# A later year's dates do not make this year's figures earlier ones: only years that date an
+# amount count (用于2025年…), and a stock (上年末固定资产) keeps its reading.
+def test_a_year_that_dates_no_amount_does_not_date_the_others() -> None:
+    assert pairs("2024年“三公”经费预算8万元，用于2025年初的接待。") == {("three_public_total", 8.0)}
+    assert pairs("截至2023年末固定资产12.23万元，2024年拟购置固定资产8.6万元。") == {
+        ("fixed_assets_total", 12.23),
+        ("fixed_assets_purchase", 8.6),
+    }
+
+
+# A 决算 sentence states the year's budget and the actual spending of an item; both were level
+# readings and the first (the budget) won. A final-accounts document reports the 决算 figure.
+@pytest.mark.parametrize(
+    ("text", "field", "expected"),
+    [
+        (
+            "2024年度“三公”经费财政拨款支出全年预算10万元，支出决算8万元，完成预算的80%，决算数小于预算数的主要原因是厉行节约。",
+            "three_public_total",
+            8.0,
+        ),
+        ("2024年度“三公”经费财政拨款支出预算为10万元，支出决算为8万元，完成预算的80%。", "three_public_total", 8.0),
+        (
+            "公务用车运行维护费全年预算6万元，支出决算5万元，决算数小于预算数的主要原因是厉行节约。",
+            "three_public_vehicle_operation",
+            5.0,
+        ),
+    ],
+    ids=["total-full-year-budget", "total-budget-is", "operation-full-year-budget"],
+)
+def test_final_accounts_take_the_final_figure_not_the_budget(text: str, field: str, expected: float) -> None:
+    row = indicators(text, FINAL_TITLE)
+    assert row["doc_kind"] == "final"
+    assert row[field] == pytest.approx(expected)
+
+
+# The budget and the 决算 figure of one item in one sentence are marked as such (both kept);
+# equal figures, or a 决算 figure of another item, mark nothing.
+def test_budget_and_final_figures_of_one_item_are_marked() -> None:
+    got = facts_of("“三公”经费全年预算10万元，支出决算8万元。")
+    assert [(f.name, f.value, f.qualifier) for f in got] == [
+        ("three_public_total", 10.0, "budget"),
+        ("three_public_total", 8.0, "final"),
+    ]
+    assert {f.qualifier for f in facts_of("“三公”经费财政拨款支出全年预算0万元，支出决算0万元。")} == {""}
+
+
+# "“三公”经费预算为0" / "为零" without a unit is an explicit 0, not "not disclosed".
+@pytest.mark.parametrize("text", ["2024年“三公”经费预算为0。", "2024年“三公”经费预算为零。"], ids=["digit-zero", "chinese-zero"])
+def test_three_public_stated_as_bare_zero(text: str) -> None:
+    assert indicators(text)["three_public_total"] == 0.0
+
+
+# Several levels' subsidies in one sentence: resident_subsidy is the county's matching, never
+# the provincial / central / city share (which won the tie when listed first).
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "项目支出4256.5万元，包括城乡居民基本医疗保险省级补助资金项目650.5万元、城乡居民医疗保险县级财政补助资金项目3606万元。",
+            3606.0,
+        ),
+        ("项目支出4256.5万元，包括城乡居民医保中央补助资金650.5万元、城乡居民医保县级配套3606万元。", 3606.0),
+        ("城乡居民医保省级补助资金1000万元，县级配套资金500万元。", 500.0),
+        ("城乡居民医保省级配套1000万元、市级配套500万元、县级配套300万元。", 300.0),
+    ],
+    ids=["province-then-county-project", "central-then-county", "province-then-county", "province-city-county"],
+)
+def test_resident_subsidy_is_the_county_matching_not_another_levels(text: str, expected: float) -> None:
+    assert indicators(text)["resident_subsidy"] == pytest.approx(expected)
+
+
+# 县级配套 names the residents' subsidy only in a sentence about 城乡居民医保 (not 养老保险).
+def test_county_matching_needs_residents_medical_insurance() -> None:
+    assert pairs("城乡居民基本养老保险县级配套资金500万元。") == set()
+    assert pairs("县级配套资金500万元。") == set()
+
+
+# 城乡居民 counted in the breakdown of all the insured (其中城乡居民…，职工…) are the insured residents.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "截至2023年末，全县基本医疗保险参保人数26.76万人，其中城乡居民23.56万人，职工3.2万人。",
+        "截至2023年末，全县基本医疗保险参保人数26.76万人，其中职工3.2万人，城乡居民23.56万人。",
+    ],
+    ids=["residents-first", "employees-first"],
+)
+def test_insured_residents_in_the_breakdown_of_all_insured(text: str) -> None:
+    assert indicators(text)["insured_residents"] == 235600
+
+
+# A count of 城乡居民 is the insured residents only in a sentence about 参保.
+def test_residents_count_needs_insurance_in_the_sentence() -> None:
+    assert pairs("全县常住人口30万人，其中城乡居民23.56万人。") == set()
 
 
 # "上年无“三公”经费预算" is about the prior year only: it set this year's four parts to 0, and

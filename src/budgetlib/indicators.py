@@ -9,6 +9,9 @@ one document and gives, for every indicator of ``schemas.TABLE_COLUMNS["indicato
 * the value chosen: the reading most independent sources agree with (agreement means equal
   within the rounding of the printed numbers, never more), ties going to the rule's priority.
 
+Where a sentence gives both the budget and the final (决算) figure of an item, the one of the
+other kind of account than the document's is no reading (a 决算 reports what was spent).
+
 A document that contradicts itself therefore still yields the figure most of it supports, and
 every reading (chosen or not) is kept in ``indicator_sources`` with its line, so the audit and a
 researcher can see the disagreement. An indicator with no reading is blank, never 0.
@@ -153,8 +156,22 @@ def is_count(value: float, unit: str) -> bool:
     return value == int(value) or unit.startswith("万")
 
 
-def collect_readings(items: Sequence[LineItem], facts: Sequence[FactLike]) -> dict[str, list[Reading]]:
-    """Every direct reading of every indicator (no derived ones)."""
+def _of_the_other_kind(qualifier: str, doc_kind: str | None) -> bool:
+    """Whether a fact is the figure of the other kind of account than the document's: a sentence
+    stating an item's budget and its final figure marks them "budget" / "final" (see
+    :func:`budgetlib.narrative.extract_facts`); a 决算 reports the final one, a 预算 the budget.
+    Of a document of unknown kind both are read.
+
+    >>> _of_the_other_kind("budget", "final"), _of_the_other_kind("fiscal,final", "final"), _of_the_other_kind("budget", None)
+    (True, False, False)
+    """
+    other = {"budget": "final", "final": "budget"}.get(doc_kind or "")
+    return other is not None and other in qualifier.split(",")
+
+
+def collect_readings(items: Sequence[LineItem], facts: Sequence[FactLike], doc_kind: str | None = None) -> dict[str, list[Reading]]:
+    """Every direct reading of every indicator (no derived ones) of a document of ``doc_kind``
+    ("budget" / "final", None if unknown)."""
     found: dict[str, list[Reading]] = {}
     in_table: dict[str, list[tuple[str, Reading]]] = {}  # indicator -> (table title, reading)
     runs = _runs(items)
@@ -185,6 +202,8 @@ def collect_readings(items: Sequence[LineItem], facts: Sequence[FactLike]) -> di
                 if count and not is_count(fact.value, fact.unit):
                     continue
                 if rule.qualifier and not _qualifier_ok(rule.qualifier, fact.qualifier):
+                    continue
+                if _of_the_other_kind(fact.qualifier, doc_kind):
                     continue
                 found.setdefault(rule.indicator, []).append(
                     Reading(rule.indicator, fact.value, _precision(fact.original, fact.unit, count), "narrative",
@@ -323,13 +342,15 @@ def _carryover_from_revenue_table(items: Sequence[LineItem]) -> list[Reading]:
     return out
 
 
-def compute(items: Sequence[LineItem], facts: Sequence[FactLike]) -> tuple[dict[str, float | int | str | None], list[tuple[Reading, bool, int]]]:
-    """The indicators of one document and every reading behind them.
+def compute(items: Sequence[LineItem], facts: Sequence[FactLike], doc_kind: str | None = None
+            ) -> tuple[dict[str, float | int | str | None], list[tuple[Reading, bool, int]]]:
+    """The indicators of one document of ``doc_kind`` ("budget" / "final", None if unknown) and
+    every reading behind them.
 
     Returns ``(values, sources)`` where ``values`` maps indicator → chosen value (None when the
     document does not disclose it) and ``sources`` lists ``(reading, chosen, agreeing)``.
     """
-    found = collect_readings(items, facts)
+    found = collect_readings(items, facts, doc_kind)
     chosen: dict[str, Reading | None] = {}
     sources: list[tuple[Reading, bool, int]] = []
 

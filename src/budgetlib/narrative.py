@@ -16,6 +16,10 @@ How it reads:
   (``为``, ``共计安排`` …), a change verb (``较上年减少``), or a prior-year marker
   (``较上年6305.01万元``). An amount without a label of its own refers to the subject of the
   clause (``“三公”经费8.06万元，较2022年减少12万元`` → a change of the “三公” total).
+* A figure dated by an explicit earlier year in its clause (``2023年预算数为10.56万元`` in a 2024
+  document) is the prior-year value (or nothing, for older years); a zero without a unit
+  (``预算为0``, ``为零``) is a figure too. Where a sentence gives an item's budget and its 决算
+  figure (``全年预算10万元，支出决算8万元``), both are kept, marked ``budget`` / ``final``.
 * Statements without a figure give zero readings marked ``stated_zero``: ``与上年持平`` /
   ``无增减变化`` (change 0), ``无机关运行经费`` / ``无政府采购预算`` / ``无“三公”经费``
   (the item is 0; ``上年及本年度…无…`` also gives the prior-year 0).
@@ -35,12 +39,14 @@ Example:
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from budgetlib.metadata import parse_year
 from budgetlib.numbers import CACHE_SIZE
 from budgetlib.read import Line
 
@@ -109,6 +115,8 @@ QUALIFIERS: dict[str, str] = {
     "stated_zero": "0 derived from a statement without a figure (无…/持平/相同/无增减变化)",
     "fiscal": "scoped to fiscal appropriations (财政拨款 / 一般公共预算拨款)",
     "grand_total": "a change read from a 总计 (grand total) sentence",
+    "budget": "the budget figure of an item whose different final figure the sentence states too",
+    "final": "the final (决算) figure of an item whose different budget figure the sentence states too",
 }
 
 
@@ -146,6 +154,10 @@ MONEY, PERSONS, VEHICLES = "money", "persons", "vehicles"
 AMOUNT_RE = re.compile(
     r"(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\d.])"
     r"\s*(?P<unit>亿\s*元|万\s*元|元|万人次|人次|万人|人|辆)(?![/／])"
+)
+#: a zero written without a unit at the end of a clause (``预算为0。``, ``为零``): a money figure
+BARE_ZERO_RE = re.compile(
+    r"(?<=[为是])(?<!化整为)\s*(?P<num>0(?:\.0+)?|零)(?![\d.])(?=\s*(?:[，,。；;!！?？]|$))"
 )
 UNIT_MEASURE: dict[str, str | None] = {
     "亿元": MONEY,
@@ -265,9 +277,17 @@ NOISE_RE = re.compile(
     r"|单位|部门|本中心|我中心|\d{4}\s*年度?|截至|截止|年末|年底|以及|和|及|与|主要|用于|分别|合并"
     r"|上一年度?|上年度?|去年"  # a prior-year marker names no item (上年预算数为10万元)
 )
+#: a prior-year marker alone before an amount; the figure may stand in brackets (较上年预算数(10.5万元))
 PREV_ONLY_RE = re.compile(
-    rf"\s*(?:其中\s*:?\s*)?(?:{COMPARE_RE}|(?:上年度?|去年)\s*(?:预算数?|决算数?)?\s*(?:为|是)?)\s*"
+    rf"\s*(?:其中\s*:?\s*)?(?:{COMPARE_RE}|(?:上年度?|去年)\s*(?:预算数?|决算数?)?\s*(?:为|是)?)\s*\(?\s*"
 )
+#: a comparison (比2023年预算数): the year in it dates no amount
+COMPARE_PHRASE_RE = re.compile(COMPARE_RE)
+#: an explicit year (2023年, 二〇二三年): it dates the amounts after it in its clause
+YEAR_RE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2}|[一二][〇零○一二三四五六七八九]{3})\s*年")
+#: the words just before a figure that call it the year's budget, or its final (决算) figure
+BUDGET_FIGURE_RE = re.compile(r"(?<!公共)(?<!基金)(?<!经营)预算(?:数|安排|支出)?\s*(?:为|是)?\s*:?\s*$")
+FINAL_FIGURE_RE = re.compile(r"(?:决算(?:数|支出)?|实际支出(?:数)?|执行数)\s*(?:为|是)?\s*:?\s*$")
 
 ZERO_CHANGE_RE = re.compile(
     r"(?:与|和|同|较|比)\s*上年度?[^，。；]{0,25}?(?:持平|相同|一致|相等|不变)|无增减(?:变化|变动)?"
@@ -287,7 +307,6 @@ STATEMENT_HINT_RE = re.compile(r"持平|相同|一致|相等|不变|无|未|没�
 
 ACTUAL_RE = re.compile(r"实际|完成|实现|截至|截止|已|共有")
 TARGET_RE = re.compile(r"目标|指标|计划|预计|力争|任务|设置|预期|年初")
-RESIDENT_RE = re.compile(r"居民")
 EMPLOYEE_RE = re.compile(r"职工")
 #: those whose contribution the government pays (资助参保, 代缴): a small group, not the insured
 SUBSIDISED_RE = re.compile(r"资助|代缴")
@@ -310,6 +329,9 @@ class Label:
     reject: tuple[str, ...] = ()
     #: only filler may stand before it in the clause ("劳务派遣人员经费" is not 人员经费)
     strict: bool = False
+    #: words the sentence must hold before the amount for the label to name it (a word too
+    #: common on its own: 参保 needs 居民, 县级配套 needs 城乡居民医保)
+    topic: re.Pattern[str] | None = None
 
 
 def _label(
@@ -319,9 +341,16 @@ def _label(
     qualifier: str = "",
     reject: str = "",
     strict: bool = False,
+    topic: str = "",
 ) -> Label:
     return Label(
-        tuple(bases.split()), re.compile(pattern), measure, qualifier, tuple(reject.split()), strict
+        tuple(bases.split()),
+        re.compile(pattern),
+        measure,
+        qualifier,
+        tuple(reject.split()),
+        strict,
+        re.compile(topic) if topic else None,
     )
 
 
@@ -383,7 +412,14 @@ LABELS: tuple[Label, ...] = (
     _label(
         "resident_subsidy",
         r"(?:城乡)?居民(?:基本)?(?:医疗保险|医保|医疗)?[^，。；、:\d]{0,14}?(?:补助|配套)",
-        reject="代办 职工 大病 缴费 参保 经办 人均 养老 低保",
+        # another level's share (省级补助, 中央补助资金 …) is not the county's matching
+        reject="代办 职工 大病 缴费 参保 经办 人均 养老 低保 省级 省财政 中央 市级 市财政 上级",
+    ),
+    # the county's matching named by its level alone, after the scheme (城乡居民医保省级补助…，县级配套…)
+    _label(
+        "resident_subsidy",
+        r"(?:县|区|旗)(?:本?级|本?级财政|财政)(?:配套|补助)",
+        topic=r"居民(?:基本)?(?:医疗保险|医保)",
     ),
     _label("medical_assistance", r"医疗救助(?:补助)?(?:资金|经费|支出)?"),
     _label(
@@ -391,7 +427,9 @@ LABELS: tuple[Label, ...] = (
         r"(?:共有|拥有|现有|实有|保有)[^，。；\d]{0,8}?(?:车辆|用车|汽车)|车辆(?:保有量|总数|数量?)|保有量",
         VEHICLES,
     ),
-    _label("insured_residents", r"参保(?:人数|人员数|人口数?)?", PERSONS, reject="职工"),
+    _label("insured_residents", r"参保(?:人数|人员数|人口数?)?", PERSONS, reject="职工", topic="居民"),
+    # residents counted in the breakdown of all the insured (参保人数…，其中城乡居民23.56万人)
+    _label("insured_residents", r"(?:城乡)?居民(?:基本)?(?:医疗保险|医保)?", PERSONS, topic="参保"),
 )
 
 #: base name → its change / prior-year fact name.
@@ -568,7 +606,8 @@ class _Hit:
 
 
 def _amounts(text: str) -> list[_Amount]:
-    """Every ``number + unit`` in ``text``, with the value in 万元 / persons / vehicles."""
+    """Every ``number + unit`` in ``text``, with the value in 万元 / persons / vehicles, and every
+    zero written without a unit (:data:`BARE_ZERO_RE`, a money figure), in text order."""
     found = []
     for m in AMOUNT_RE.finditer(text):
         unit = re.sub(r"\s", "", m.group("unit"))
@@ -578,7 +617,9 @@ def _amounts(text: str) -> list[_Amount]:
         found.append(
             _Amount(m.start(), m.start("num"), m.end(), m.group(0), unit, value, UNIT_MEASURE[unit])
         )
-    return found
+    for m in BARE_ZERO_RE.finditer(text):
+        found.append(_Amount(m.start("num"), m.start("num"), m.end(), m.group("num"), "", Decimal(0), MONEY))
+    return sorted(found, key=lambda amount: amount.start)
 
 
 def _is_threshold(text: str, amount: _Amount) -> bool:
@@ -725,6 +766,7 @@ class _Context:
     amounts: tuple[_Amount, ...]
     line_texts: dict[int, str]
     heading: str | None = None  # the item the sub-heading above names (``(二)公务接待费``)
+    year: int | None = None  # the document's fiscal year, when known
 
 
 def _evidence(ctx: _Context, at: int) -> str:
@@ -756,9 +798,10 @@ def _statement(
 
 
 def _read_amount(
-    text: str, amount: _Amount, near: int, wide: int, clause: _Clause, ctx: _Context
+    text: str, amount: _Amount, near: int, wide: int, back: int, clause: _Clause, ctx: _Context
 ) -> list[Fact]:
-    """Facts for one amount; updates the clause subject."""
+    """Facts for one amount dated ``back`` years before the document's year (see
+    :func:`_years_back`); updates the clause subject."""
     ctx_near, ctx_wide = text[near : amount.start], text[wide : amount.start]
     kind = _kind(ctx_near)
     hit = _find_label(ctx_near, amount.measure, GAP_RE[kind])
@@ -766,10 +809,13 @@ def _read_amount(
         hit = _find_label(ctx_wide, amount.measure, None)
         if hit is not None:
             near, ctx_near = wide, ctx_wide
+    topic = hit.label.topic if hit is not None else None
+    if topic is not None and not topic.search(text, ctx.sentence[0], amount.start):
+        hit = None  # 参保 in a sentence without 居民: not the residents' insurance
     if hit is not None and PREV_YEAR_BEFORE_RE.search(ctx_near[: hit.start]) and kind == "level":
         kind = "prev"
     if hit is None:
-        return _read_unlabelled(text, amount, kind, ctx_near, clause, ctx)
+        return _read_unlabelled(text, amount, kind, back, ctx_near, clause, ctx)
 
     qualifier = _qualifier(hit, ctx_near)
     facts = []
@@ -777,16 +823,12 @@ def _read_amount(
         if base == "vehicles" and VEHICLE_PURCHASE_RE.search(ctx_near):
             continue
         if base == "insured_residents":
-            if (
-                not RESIDENT_RE.search(text[ctx.sentence[0] : amount.start])
-                or EMPLOYEE_RE.search(ctx_near)
-                or SUBSIDISED_RE.search(ctx_near)
-            ):
+            if EMPLOYEE_RE.search(ctx_near) or SUBSIDISED_RE.search(ctx_near):
                 continue
             qualifier = _insured_qualifier(
                 ctx_near, ctx_wide, ctx.line_texts.get(ctx.segment.line_at(amount.num_start), "")
             )
-        facts.extend(_reading(base, kind, amount, ctx_near, qualifier, ctx))
+        facts.extend(_reading(base, _dated(kind, back, base), amount, ctx_near, qualifier, ctx))
     if kind != "prev":
         _set_subject(clause, hit.label.bases[-1], near, amount.value if kind == "level" else None)
         clause.subject_qualifier = qualifier if qualifier == "fiscal" else ""
@@ -816,7 +858,7 @@ def _reading(
 
 
 def _read_unlabelled(
-    text: str, amount: _Amount, kind: str, ctx_near: str, clause: _Clause, ctx: _Context
+    text: str, amount: _Amount, kind: str, back: int, ctx_near: str, clause: _Clause, ctx: _Context
 ) -> list[Fact]:
     """An amount without a label of its own refers to the clause subject (or names a foreign item)."""
     if _has_own_words(ctx_near):
@@ -833,7 +875,56 @@ def _read_unlabelled(
         qualifier = ""
     if subject is None:
         return []
-    return _reading(subject, kind, amount, ctx_near, qualifier, ctx)
+    return _reading(subject, _dated(kind, back, subject), amount, ctx_near, qualifier, ctx)
+
+
+def _dated(kind: str, back: int, base: str) -> str:
+    """The kind of an amount of ``base`` dated ``back`` years before the document's year: a level
+    of the year before is the prior-year value ("prev"); any other figure of another year gives
+    nothing (""). Only items followed from year to year (:data:`CHANGE_OF`) are dated: a stock
+    (固定资产, 参保人数) stated at an earlier date is still the document's reading.
+
+    >>> _dated("level", 1, "three_public_total"), _dated("change", 1, "three_public_total")
+    ('prev', '')
+    >>> _dated("level", 0, "three_public_total"), _dated("level", 1, "fixed_assets_total")
+    ('level', 'level')
+    """
+    if back == 0 or base not in CHANGE_OF:
+        return kind
+    return "prev" if kind == "level" and back == 1 else ""
+
+
+def _years_back(
+    text: str, sentence: tuple[int, int], amounts: Sequence[_Amount], year: int | None
+) -> dict[int, int]:
+    """How many years before ``year`` each money amount of the sentence is dated, by its start.
+
+    An amount is dated by the last explicit year before it in its clause (not the year of a
+    comparison, 比2023年; a year in the clause before, ``主要是2022年购置车辆1台；公务用车运维费7.8万元``,
+    dates nothing here); an undated amount is not in the result. Without the document's
+    ``year``, the latest year that dates an amount of the sentence stands for it
+    (``2023年…10万元，2024年…8万元`` → 1 and 0).
+
+    >>> text = "2023年预算10万元，比2022年减少1万元，2024年预算8万元。"
+    >>> list(_years_back(text, (0, len(text)), _amounts(text), None).values())
+    [1, 1, 0]
+    """
+    a, b = sentence
+    compared = [m.span() for m in COMPARE_PHRASE_RE.finditer(text, a, b)]
+    mentions = [
+        (m.start(), y)
+        for m in YEAR_RE.finditer(text, a, b)
+        if (y := parse_year(m.group("y"))) is not None and not any(s <= m.start() < e for s, e in compared)
+    ]
+    dates: dict[int, int] = {}
+    for amount in amounts:
+        before = [(at, y) for at, y in mentions if at < amount.start]
+        if a <= amount.start < b and amount.measure == MONEY and before:
+            at, y = before[-1]
+            if not _ends_re(CLAUSE_END).search(text, at, amount.start):
+                dates[amount.start] = y
+    this_year = year if year is not None else max(dates.values(), default=0)
+    return {start: this_year - y for start, y in dates.items()}
 
 
 def _set_subject(clause: _Clause, base: str, at: int, value: Decimal | None) -> None:
@@ -943,21 +1034,24 @@ def _read_sentence(ctx: _Context) -> list[Fact]:
     s_start, s_end = ctx.sentence
     if DEFINITION_RE.search(text[s_start:s_end]):
         return []
-    amount_facts: list[Fact] = []
+    framed: list[tuple[Fact, str]] = []
     statement_facts: list[Fact] = []
     reason_clauses: list[tuple[tuple[int, int], list[tuple[int, str | None]]]] = []
+    years_back = _years_back(text, ctx.sentence, ctx.amounts, ctx.year)
     for clause_span in _spans(text, CLAUSE_END, s_start, s_end):
         clause, trace, prev_end = _Clause(subject=ctx.heading), [], clause_span[0]
         for amount in (x for x in ctx.amounts if clause_span[0] <= x.start < clause_span[1]):
             if not _is_threshold(text, amount) and amount.measure is not None:
                 near = max(prev_end, _last_delimiter(text, clause_span[0], amount.start))
-                amount_facts.extend(_read_amount(text, amount, near, prev_end, clause, ctx))
+                back = years_back.get(amount.start, 0)
+                found = _read_amount(text, amount, near, prev_end, back, clause, ctx)
+                framed.extend((fact, _framing(text[near : amount.start])) for fact in found)
             prev_end = amount.end
             trace.append((amount.end, clause.subject))
         statement_facts.extend(_zero_changes(text, clause_span, trace, ctx))
         statement_facts.extend(_none_statements(text, clause_span, ctx))
         reason_clauses.append((clause_span, trace))
-    facts = amount_facts + statement_facts
+    facts = _mark_budget_and_final(framed) + statement_facts
     about_total = any(f.name == "three_public_total_change" for f in facts)
     for clause_span, trace in reason_clauses:
         reason = _reasons(text, clause_span, trace, ctx, about_total)
@@ -965,6 +1059,39 @@ def _read_sentence(ctx: _Context) -> list[Fact]:
             facts.extend(reason)
             break
     return facts
+
+
+def _framing(ctx_near: str) -> str:
+    """"budget" when the words just before a figure call it the year's budget (全年预算, 预算数为),
+    "final" when they call it the final figure (支出决算, 决算数为, 实际支出), else "".
+
+    >>> _framing("“三公”经费全年预算"), _framing("支出决算为"), _framing("一般公共预算财政拨款支出")
+    ('budget', 'final', '')
+    """
+    if FINAL_FIGURE_RE.search(ctx_near):
+        return "final"
+    return "budget" if BUDGET_FIGURE_RE.search(ctx_near) else ""
+
+
+def _mark_budget_and_final(framed: Sequence[tuple[Fact, str]]) -> list[Fact]:
+    """The facts of one sentence, each given with its framing (:func:`_framing`); where the
+    sentence states both the budget and the final figure of one item, and they differ
+    (``全年预算10万元，支出决算8万元``), each is marked with the qualifier "budget" / "final":
+    which one a document reports depends on its kind (see ``indicators.compute``)."""
+    kinds: dict[str, set[str]] = {}
+    values: dict[str, set[float | None]] = {}
+    for fact, framing in framed:
+        kinds.setdefault(fact.name, set()).add(framing)
+        values.setdefault(fact.name, set()).add(fact.value)
+    both = {
+        name for name, found in kinds.items() if {"budget", "final"} <= found and len(values[name]) > 1
+    }
+    return [
+        dataclasses.replace(fact, qualifier=_join_qualifiers(fact.qualifier, framing))
+        if fact.name in both and framing
+        else fact
+        for fact, framing in framed
+    ]
 
 
 def _last_delimiter(text: str, start: int, pos: int) -> int:
@@ -987,11 +1114,14 @@ def _dedupe(facts: Iterable[Fact]) -> list[Fact]:
     return kept
 
 
-def extract_facts(lines: Sequence[Line]) -> list[Fact]:
+def extract_facts(lines: Sequence[Line], year: int | None = None) -> list[Fact]:
     """Narrative facts of one document, in document order.
 
     Args:
         lines: the document's normalised lines (:func:`budgetlib.read.load_lines`).
+        year: the document's fiscal year, when known: a figure dated by an explicit year
+            (``2023年“三公”经费预算为10万元``) of the year before is a prior-year value, of any
+            other year it gives nothing (see :func:`_years_back`).
 
     Returns:
         Every reading found, each with its sentence and source line; several readings of
@@ -1009,7 +1139,7 @@ def extract_facts(lines: Sequence[Line]) -> list[Fact]:
             continue  # nothing to read: no figure and no statement (a code, a number, a row label)
         previous: list[Fact] = []
         for sentence in _spans(segment.text, SENTENCE_END):
-            context = _Context(segment, sentence, amounts, line_texts, heading)
+            context = _Context(segment, sentence, amounts, line_texts, heading, year)
             found = _read_sentence(context)
             if not found and _unexplained_change(previous):
                 found = _reason_opening(context)  # …下降23.8%。主要原因是…
@@ -1037,7 +1167,7 @@ def _reason_opening(ctx: _Context) -> list[Fact]:
 
 def _may_state(text: str) -> bool:
     """Whether table-cell text can hold a fact: an amount with its unit, or a statement word."""
-    return bool(AMOUNT_RE.search(text) or STATEMENT_HINT_RE.search(text))
+    return bool(AMOUNT_RE.search(text) or BARE_ZERO_RE.search(text) or STATEMENT_HINT_RE.search(text))
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)

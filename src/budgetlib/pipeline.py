@@ -236,13 +236,13 @@ def process_bytes(data: bytes, source_file: str, settings: ReadSettings | None =
             "notes": "\n".join(" ".join(c for c in n.cells if c.strip()) for n in table.notes) or None,
         })
         result.line_items.extend({**base, **i.as_row(), **_source(doc, i.line_no)} for i in items)
-    facts = extract_facts(lines)
+    facts = extract_facts(lines, meta.year)
     result.facts = [
         {**base, "fact_name": f.name, "value": f.value, "unit": f.unit, "original": f.original, "line_no": f.line_no,
          **_source(doc, f.line_no), "sentence": f.sentence, "qualifier": f.qualifier or None, "text": f.text}
         for f in facts
     ]
-    values, sources = ind.compute(all_items, facts)
+    values, sources = ind.compute(all_items, facts, meta.doc_kind)
     meta_row = {"unit_name": meta.unit_name, "province": meta.province, "city": meta.city, "county": meta.county,
                 "adcode": meta.adcode, "doc_kind": meta.doc_kind, "year": meta.year}
     result.indicators = ind.extend({**base, **meta_row, **values}, meta.year, meta.province)

@@ -109,7 +109,8 @@ _DECLARED: tuple[Field, ...] = (
     _f("fact_name", pl.Utf8, "事实名称", "fact name", "What the narrative figure is (narrative.FACT_NAMES).", nullable=False),
     _f("original", pl.Utf8, "原文数字", "original text", "The number with its unit as written in the sentence."),
     _f("sentence", pl.Utf8, "原句", "sentence", "The sentence the figure came from (evidence)."),
-    _f("qualifier", pl.Utf8, "限定", "qualifier", "actual / target (insured residents), stated_zero (a 无…/持平 statement)."),
+    _f("qualifier", pl.Utf8, "限定", "qualifier", "actual / target (insured residents), stated_zero (a 无…/持平 statement), fiscal, grand_total, "
+       "budget / final (the budget and the 决算 figure of one item in one sentence); see narrative.QUALIFIERS."),
     _f("text", pl.Utf8, "文字", "text", "Text facts such as the reason given for a change."),
     # --- indicator sources -------------------------------------------------------------
     _f("indicator", pl.Utf8, "指标", "indicator", "Indicator name (a column of the indicators table).", nullable=False),
