@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from budgetlib import schemas
 from budgetlib.cli import app
-from budgetlib.export import dictionary_markdown, export_all, stata_name
+from budgetlib.export import dictionary_markdown, export_all, starts_formula, stata_name
 from budgetlib.pipeline import ingest, write_outputs
 
 from .conftest import RAW
@@ -177,3 +177,34 @@ def test_exported_files_can_be_read_like_any_file_the_user_writes(tmp_path: Path
     finally:
         os.umask(old)
     assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in data.iterdir()} == {p.name: 0o644 for p in data.iterdir()}
+
+
+def test_csv_text_never_starts_a_spreadsheet_formula(tmp_path: Path) -> None:
+    """A unit name read as "=元氏县医疗保障局" opens as text in Excel (a leading '), as in the
+    workbook (a text cell); figures stay numbers, and Parquet keeps the exact text."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    text = (RAW / "yuanshi_2023_budget.txt").read_text(encoding="utf-8")
+    (raw / "doc.txt").write_text(text.replace("元氏县医疗保障局", "= 元氏县医疗保障局"), encoding="utf-8")
+    write_outputs(ingest([raw]), tmp_path / "processed")
+    export_all(tmp_path / "processed", tmp_path / "data")
+    exact = pl.read_parquet(tmp_path / "data" / "panel.parquet")
+    assert exact["unit_name"][0] == "=元氏县医疗保障局"
+    csv = pl.read_csv(tmp_path / "data" / "panel.csv", infer_schema_length=0)
+    assert csv["unit_name"][0] == "'=元氏县医疗保障局"
+    assert float(csv["expenditure_total"][0]) == pytest.approx(exact["expenditure_total"][0])
+    ws = load_workbook(tmp_path / "data" / "budgetlib.xlsx")["panel"]
+    cell = ws.cell(row=3, column=[c.value for c in ws[2]].index("unit_name") + 1)
+    assert cell.value == "=元氏县医疗保障局" and cell.data_type == "s"
+    for table in ("line_items", "findings", "indicators"):
+        frame = pl.read_csv(tmp_path / "data" / f"{table}.csv", infer_schema_length=0)
+        texts = [v for c in frame.columns for v in frame[c].drop_nulls().to_list()]
+        assert not [v for v in texts if starts_formula(v)], table
+
+
+@pytest.mark.parametrize(("text", "formula"), [
+    ("=SUM(A1:A2)", True), ("+1+cmd|' /C calc'!A0", True), ("-2+3", True), ("@SUM(A1)", True), ("\t=1", True),
+    ("\r=1", True), ("-12.5", False), ("+3", False), ("-1,234.00", False), ("-5%", False), ("元氏县", False), ("", False),
+])
+def test_starts_formula(text: str, formula: bool) -> None:
+    assert starts_formula(text) is formula

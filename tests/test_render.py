@@ -300,6 +300,66 @@ def test_document_text_cannot_inject_typst(tmp_path: Path) -> None:
     assert round(width) == 595 and round(height) == 842  # A4: no injected page setting
 
 
+def _html_output_notebook(path: Path, html_text: str) -> Path:
+    nb = new_notebook(cells=[new_code_cell("x", outputs=[new_output("display_data", data={"text/html": html_text})])])
+    nbformat.write(nb, str(path))
+    return path
+
+
+def test_table_cell_text_cannot_become_typst_markup(tmp_path: Path) -> None:
+    """pandoc escapes "= ", "- ", "+ ", "/ " and "1. " at the start of a paragraph, not in a table
+    cell: the filter does, so a cell stays text (no heading in the table and the PDF outline)."""
+    from budgetlib import charts
+
+    cells = ["= 标题甲", "- 列表乙", "+ 加丙", "/ 术语丁: 定义", "1. 序号戊", "-5", "-"]
+    source = _html_output_notebook(tmp_path / "cells.ipynb", charts.html_table([{"a": c} for c in cells], (("a", "单位"),)))
+    doc = render._typst_pass(render._read_notebook(source), tmp_path, engine="bundled", title="t", subtitle=None, provenance=None)
+    typ = doc.pandoc().decode("utf-8")
+    for marker in ("=", "-", r"\+", "/", "1\\."):
+        assert not re.search(r"\[\s*" + marker + r"\s", typ), [line for line in typ.splitlines() if "[" in line]
+    assert "[-5]" in typ and "[-]" in typ  # numbers keep Typst's minus sign
+    pdf = render.render_pdf(source, tmp_path / "cells.pdf", title="表格")
+    flat = _flat(_pdf_text(pdf))
+    for text in ("=标题甲", "-列表乙", "+加丙", "/术语丁:定义", "1.序号戊"):
+        assert text in flat, text
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(pdf))
+    outline = [item.get_title() for item in document.get_toc()]
+    document.close()
+    assert not any("标题甲" in title for title in outline), outline
+
+
+def _scheme(href: str) -> str:
+    """The scheme a browser sees in an address (WHATWG: C0 controls and spaces around it and
+    tabs and line breaks in it do not count), "" for none."""
+    href = re.sub(r"[\t\n\r]", "", href.strip("".join(chr(c) for c in range(0x21))))
+    match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", href)
+    return match.group(1).lower() if match else ""
+
+
+def test_html_keeps_only_safe_links_and_attributes(tmp_path: Path) -> None:
+    evil = ('<p><a href="&#1;javascript:alert(1)">甲</a> <a href="&#x1f;javascript:alert(2)">乙</a> '
+            '<a href="data:text/html,&lt;script&gt;alert(3)&lt;/script&gt;">丙</a> <a href=" VBScript:x">丁</a> '
+            '<a href="\\\\example.org/x">戊</a> <a href="mailto:a@example.org">己</a> <a href="notes.html#b">庚</a> '
+            '<a href="&#1;#节" onclick="alert(4)">辛</a></p><h2 id="节">节</h2>'
+            '<p><span onclick="alert(5)" onmouseover="alert(6)" style="color:red" title="说明">壬</span></p>'
+            '<div onload="alert(7)" lang="zh">癸</div><img src="data:image/png;base64,iVBORw0KGgo=" onerror="alert(8)">'
+            '<table><tr><td onclick="alert(9)">子</td></tr></table>')
+    source = _html_output_notebook(tmp_path / "links.ipynb", evil)
+    page = render.render_html(source, tmp_path / "links.html", title="t").read_text(encoding="utf-8")
+    main = page.split("<main>")[1].split("</main>")[0]
+    hrefs = re.findall(r'href="([^"]*)"', main)
+    assert all(_scheme(h) == "" and not h.startswith("//") for h in hrefs), hrefs
+    assert hrefs == ["notes.html#b", "#节"]  # relative and internal links stay, as a browser reads them
+    for text in ("甲", "乙", "丙", "丁", "戊", "己", "壬", "癸", "子"):
+        assert text in main, text
+    assert "（mailto:a@example.org）" in main and "（//example.org/x）" not in main
+    assert not re.search(r"\son\w+=", main), main  # no event handler attribute anywhere
+    assert 'style="color:red"' in main and 'title="说明"' in main and 'lang="zh"' in main
+    assert 'src="data:image/png;base64,' in main  # an embedded image stays
+
+
 def test_internal_links_and_repeated_headings(tmp_path: Path) -> None:
     nb = new_notebook(cells=[
         new_markdown_cell("## 小结\n\n见[下一节小结](#小结-1)，[失效链接](#不存在)。"),
@@ -313,6 +373,16 @@ def test_internal_links_and_repeated_headings(tmp_path: Path) -> None:
     assert "失效链接" in page and 'href="#不存在"' not in page and 'href="#nowhere"' not in page
     pdf = render.render_pdf(tmp_path / "links.ipynb", tmp_path / "links.pdf", title="t")  # Typst: no missing label
     assert "坏链" in _pdf_text(pdf)
+
+
+@pytest.mark.parametrize("text", ["    *粗* 单位", "\t<b>单位</b>", "  - 列表"])
+def test_escape_markdown_round_trips_indented_text(text: str) -> None:
+    import pypandoc
+
+    escaped = render.escape_markdown(text)
+    html_text = pypandoc.convert_text(escaped, "html", format="markdown")
+    assert "<pre" not in html_text and "<li" not in html_text and "\\" not in html_text, html_text
+    assert pypandoc.convert_text(escaped, "plain", format="markdown", extra_args=["--wrap=none"]).rstrip("\n") == text
 
 
 def test_escape_markdown_round_trips_through_pandoc() -> None:

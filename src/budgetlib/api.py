@@ -45,10 +45,14 @@ def county_year(panel: pl.DataFrame, county: str, year: int, doc_kind: str | Non
     return rows if doc_kind is None else rows.filter(pl.col("doc_kind") == doc_kind)
 
 
-def report_row(panel: pl.DataFrame, adcode: str, year: int, doc_kind: str, doc_id: str = "") -> dict[str, object]:
-    """The one panel row a report is about; a clear error when it is not there."""
-    rows = panel.filter((pl.col("year") == year) & (pl.col("doc_kind") == doc_kind))
-    rows = rows.filter(pl.col("doc_id") == doc_id) if doc_id else rows.filter(pl.col("adcode") == str(adcode))
+def report_row(panel: pl.DataFrame, adcode: str, year: int | None, doc_kind: str | None, doc_id: str = "") -> dict[str, object]:
+    """The one panel row a report is about; a clear error when it is not there.
+
+    A year, kind or adcode the document does not tell (``None``, or ``""`` for the adcode)
+    matches a blank in the panel: such a document has its report too.
+    """
+    rows = panel.filter(pl.col("year").eq_missing(year) & pl.col("doc_kind").eq_missing(doc_kind))
+    rows = rows.filter(pl.col("doc_id") == doc_id) if doc_id else rows.filter(pl.col("adcode").eq_missing(str(adcode) or None))
     if rows.height != 1:
         raise LookupError(f"no single panel row for adcode={adcode!r} year={year} kind={doc_kind!r} doc_id={doc_id!r} ({rows.height} found)")
     return rows.to_dicts()[0]

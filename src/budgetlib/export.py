@@ -3,7 +3,8 @@ Fiscal Data Package, and the data dictionary.
 
 Takes a folder written by ``budgetlib ingest`` and gives, in the target folder:
 
-* ``panel`` and ``indicators`` as CSV (UTF-8 with BOM, so Excel opens Chinese correctly),
+* ``panel`` and ``indicators`` as CSV (UTF-8 with BOM, so Excel opens Chinese correctly; text
+  that a spreadsheet would run as a formula starts with ``'``, see :func:`starts_formula`),
   Stata ``.dta`` (variable labels in Chinese, value labels for categories) and Parquet, and both
   as sheets of ``budgetlib.xlsx`` (header rows in Chinese and English, 万元 number formats,
   frozen header, a “说明” sheet with the data dictionary);
@@ -14,6 +15,12 @@ Takes a folder written by ``budgetlib ingest`` and gives, in the target folder:
   phase);
 * ``dictionary.html`` (and :func:`dictionary_markdown` for ``docs/``) and an ``index.html`` of
   the downloads.
+
+Text never becomes a spreadsheet formula: in the workbook such text is stored as a text cell,
+in the CSVs opened in Excel (``panel``, ``indicators``, ``line_items``, ``findings``) it gets a
+leading ``'`` (the usual defence against CSV injection). Numbers, and text that is a plain
+number such as ``-12.5``, are left as they are; Parquet, Stata and the Fiscal Data Package's
+CSV (read by programs, not spreadsheets) keep the exact text.
 
 Every file is written atomically and is byte-identical when rerun on the same data (the
 timestamps Excel and Stata files carry are pinned).
@@ -36,12 +43,36 @@ import polars as pl
 
 from budgetlib import __version__, schemas
 
-__all__ = ["export_all", "stata_name", "dictionary_markdown", "dictionary_html", "fiscal_package", "write_dictionary_doc"]
+__all__ = ["export_all", "starts_formula", "stata_name", "dictionary_markdown", "dictionary_html", "fiscal_package", "write_dictionary_doc"]
 
 _PINNED = dt.datetime(2000, 1, 1, 0, 0, 0)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _KIND_CODES = {"budget": 1, "final": 2}
 _KIND_LABELS: dict[int | float, str] = {1: "预算 budget", 2: "决算 final"}
+# Text a spreadsheet runs as a formula (OWASP's CSV-injection list: =, +, -, @, tab, carriage
+# return first), unless it is a plain number, which a spreadsheet reads as that number.
+_FORMULA_START = r"^[=+\-@\t\r]"
+_PLAIN_NUMBER = r"^[+-]?[\d,]*\.?\d+%?$"
+
+
+def starts_formula(text: str) -> bool:
+    """Whether a spreadsheet would read this text as a formula rather than as text.
+
+    >>> [starts_formula(t) for t in ("=元氏县医疗保障局", "@SUM(A1)", "-12.5", "+3", "单位")]
+    [True, True, False, False, False]
+    """
+    return re.search(_FORMULA_START, text) is not None and re.search(_PLAIN_NUMBER, text) is None
+
+
+def _as_spreadsheet_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with every text cell that :func:`starts_formula` prefixed with ``'``, which
+    spreadsheets show as text (and hide); numbers and other text unchanged."""
+    text = [c for c, dtype in frame.schema.items() if dtype == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(_FORMULA_START) & ~pl.col(c).str.contains(_PLAIN_NUMBER))
+        .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in text
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -71,9 +102,10 @@ def _atomic(path: Path, write: Callable[[Path], object]) -> Path:
 
 
 def _csv_bom(frame: pl.DataFrame, path: Path) -> Path:
+    """A CSV for spreadsheets: UTF-8 with BOM, no text that runs as a formula."""
     def write(p: Path) -> None:
         buffer = io.BytesIO()
-        frame.write_csv(buffer)
+        _as_spreadsheet_text(frame).write_csv(buffer)
         p.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue())
 
     return _atomic(path, write)
@@ -205,7 +237,7 @@ def _xlsx(sheets: dict[str, pl.DataFrame], path: Path) -> Path:
             for row in frame.iter_rows():
                 ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
                 for cell in ws[ws.max_row]:
-                    if cell.data_type == "f":  # text that starts with = is text, never a formula
+                    if isinstance(cell.value, str) and starts_formula(cell.value):  # a text cell, never a formula
                         cell.data_type = "s"
             for cell in (*ws[1], *ws[2]):
                 cell.font = bold
@@ -342,11 +374,18 @@ def fiscal_package(rows: pl.DataFrame, resource_path: str = "fiscal_line_items.c
 # ---------------------------------------------------------------------------------------
 # Data dictionary
 
+_CSV_NOTE_EN = ("In the CSVs opened in spreadsheets (panel, indicators, line_items, findings), text that a spreadsheet would "
+                "run as a formula (starting with =, +, -, @, a tab or a carriage return, and not a plain number such as -12.5) "
+                "starts with an added `'`; Parquet, Stata, Excel and fiscal_line_items.csv keep the exact text.")
+_CSV_NOTE_ZH = ("CSV 中以 =、+、-、@、制表符或回车开头（且不是 -12.5 这样的数字）的文字前加了一个 '，以免电子表格把它当作公式执行；"
+                "Parquet、Stata、Excel 和 fiscal_line_items.csv 保留原文。")
+
 
 def dictionary_markdown() -> str:
     """The data dictionary as Markdown (docs/dictionary.md), from the one column declaration."""
     lines = ["# Data dictionary", "", "Generated from `src/budgetlib/schemas.py` (`budgetlib dictionary` prints it too). "
-             "Amounts are in 万元 (10,000 yuan) unless the unit says otherwise; a blank means the document does not disclose the figure.", ""]
+             "Amounts are in 万元 (10,000 yuan) unless the unit says otherwise; a blank means the document does not disclose the figure. "
+             f"{_CSV_NOTE_EN}", ""]
     for table, frame in schemas.dictionary().group_by("table", maintain_order=True):
         lines += [f"## {table[0]}", "", "| column | 中文名 | English | type | unit | meaning |", "|---|---|---|---|---|---|"]
         for r in frame.iter_rows(named=True):
@@ -366,7 +405,7 @@ def dictionary_html() -> str:
         )
         parts.append(f'<h2 id="{html.escape(table[0])}">{html.escape(table[0])}</h2><table><thead><tr><th>列</th><th>中文名</th>'
                      f"<th>English</th><th>类型</th><th>单位</th><th>说明</th></tr></thead><tbody>{rows}</tbody></table>")
-    return _page("数据字典 Data dictionary", "<h1>数据字典 Data dictionary</h1><p>金额单位为万元（另有说明者除外）；空白表示文件未披露。</p>" + "".join(parts))
+    return _page("数据字典 Data dictionary", "<h1>数据字典 Data dictionary</h1><p>金额单位为万元（另有说明者除外）；空白表示文件未披露。" + _CSV_NOTE_ZH + "</p>" + "".join(parts))
 
 
 def _page(title: str, body: str) -> str:
@@ -422,7 +461,7 @@ def _downloads_page(files: Sequence[Path]) -> str:
         for f in sorted(files, key=lambda f: f.name) if f.name != "index.html"
     )
     body = ("<h1>数据下载 Data downloads</h1><p>panel：每个单位×区县×年度×类型一行；indicators：每个文件一行；line_items：报表中读出的每个数；"
-            "findings：审核发现。CSV 为带 BOM 的 UTF-8，Excel 可直接打开。字段含义见"
+            f"findings：审核发现。CSV 为带 BOM 的 UTF-8，Excel 可直接打开。{_CSV_NOTE_ZH}字段含义见"
             '<a href="dictionary.html">数据字典</a>。</p>'
             f"<table><thead><tr><th>文件</th><th>格式</th></tr></thead><tbody>{rows}</tbody></table>"
             '<p><a href="../index.html">返回报告目录</a></p>')

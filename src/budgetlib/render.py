@@ -100,6 +100,7 @@ _NETWORK = re.compile(r"(?i)\b(?:https?|ftp|wss?)://[^\s\"'<>)]*|(?:src|href|act
 _HIDE_CELL = {"remove-cell", "remove_cell"}
 _HIDE_OUTPUT = {"remove-output", "remove_output", "hide-output", "hide_output"}
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~^$@:&=\"'%/])")
+_LEADING_BLANKS = re.compile(r"^[ \t]+")
 
 
 class RenderError(RuntimeError):
@@ -324,9 +325,11 @@ def escape_markdown(text: str) -> str:
 
     For notebooks that put document text into ``Markdown(...)`` outputs: every ASCII punctuation
     mark is backslash-escaped and line breaks become spaces, so a unit name can never turn into
-    a heading, a link or emphasis.
+    a heading, a link or emphasis. Leading spaces and tabs become character references, so
+    indented text never turns into a code block.
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.splitlines()))
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.splitlines()))
+    return _LEADING_BLANKS.sub(lambda m: "".join(f"&#{ord(c)};" for c in m.group()), escaped)
 
 
 def _str_block(text: str, cls: str) -> dict[str, Any]:

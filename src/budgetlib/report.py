@@ -13,10 +13,15 @@ figures and links), ``failures.html`` and ``manifest.json``.
   worker the renderer (:func:`budgetlib.render.warm_up`) and papermill; then papermill runs
   every notebook through the one client connected to the kernel.
 * **Incremental**: a report is rebuilt only when one of its inputs changed — the notebook, its
-  parameters, the document's bytes, the library's code and reference data, the lockfile, the
-  renderer's settings — compared by content hash in ``manifest.json``.
+  parameters, the document's bytes, what the report shows about it (title, source file name,
+  provenance), the library's code and reference data, the lockfile, the renderer's settings —
+  compared by content hash in ``manifest.json``.
+* **Nothing stale stays published**: the report of a document no longer in the ingested folder
+  is removed (its HTML, PDF, executed notebook and manifest entry), also by a run limited to
+  one county or year; a report that fails to rebuild has its previous HTML and PDF removed.
 * One failing report never stops the others: it is listed with its error in
-  ``failures.html`` and the run says some failed.
+  ``failures.html`` and the run says some failed. ``manifest.json`` remembers failures until the
+  report builds, so a later run limited to other reports still lists them.
 * Rendering (HTML and PDF) is :mod:`budgetlib.render`'s.
 """
 
@@ -28,9 +33,10 @@ import json
 import multiprocessing as mp
 import os
 import queue as queue_module
+import secrets
 import subprocess
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -46,6 +52,10 @@ __all__ = ["Job", "ReportRun", "plan", "run_reports", "code_fingerprint", "write
 MANIFEST = "manifest.json"
 _BUILD = "_build"
 _KIND = {"budget": "预算", "final": "决算"}
+# What the provenance footer says about the build rather than the report's inputs: the commit
+# checked out. The code it names is in the key already (code_fingerprint), so a commit that
+# changes no code, notebook or data rebuilds nothing, and the footer names the commit built at.
+_BUILD_STAMP = frozenset({"git commit"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +70,13 @@ class Job:
     input_hash: str
 
     def key(self, fingerprint: str) -> str:
-        """Content hash of everything this report depends on."""
+        """Content hash of everything this report depends on and shows: the notebook, its
+        parameters, the document's bytes, the title and the provenance (the source file's name
+        among it; not the build stamp, see ``_BUILD_STAMP``) and the code fingerprint."""
         notebook = Path(self.notebook).read_bytes()
-        blob = json.dumps([self.stem, hashlib.sha256(notebook).hexdigest(), self.parameters, self.input_hash, fingerprint],
-                          sort_keys=True, ensure_ascii=False, default=str)
+        shown = {k: v for k, v in self.provenance.items() if k not in _BUILD_STAMP}
+        blob = json.dumps([self.stem, hashlib.sha256(notebook).hexdigest(), self.parameters, self.input_hash, self.title,
+                           shown, fingerprint], sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -122,6 +135,20 @@ def _stem(row: dict[str, object]) -> str:
     return f"{row.get('adcode') or 'unknown'}_{row.get('year') or 'unknown'}_{row.get('doc_kind') or 'unknown'}_{str(row['doc_id'])[:8]}"
 
 
+def _title(row: Mapping[str, object]) -> str:
+    """A county-year report's title: unit, year and kind, saying what the document does not tell.
+
+    >>> _title({"unit_name": "元氏县医疗保障局", "year": 2023, "doc_kind": "budget"})
+    '元氏县医疗保障局 2023年预算'
+    >>> _title({"unit_name": None, "year": None, "doc_kind": "final"})
+    '未识别单位 决算（年份未识别）'
+    """
+    unit = row.get("unit_name") or "未识别单位"
+    kind = _KIND.get(str(row.get("doc_kind")), "")
+    year = row.get("year")
+    return f"{unit} {year}年{kind}" if year is not None else f"{unit} {kind or '文件'}（年份未识别）"
+
+
 def plan(data_dir: Path, notebooks_dir: Path | None = None, *, county: str | None = None, year: int | None = None) -> list[Job]:
     """The reports to build from an ingested folder: one per panel row, plus the panel report
     (only when no selection is made)."""
@@ -140,12 +167,11 @@ def plan(data_dir: Path, notebooks_dir: Path | None = None, *, county: str | Non
     base = {"budgetlib": __version__, "git commit": git_commit()}
     jobs = []
     for row in panel.sort("adcode", "year", "doc_kind", "doc_id", nulls_last=True).iter_rows(named=True):
-        title = f"{row.get('unit_name') or '未识别单位'} {row.get('year')}年{_KIND.get(str(row.get('doc_kind')), '')}"
         jobs.append(Job(
             stem=_stem(row), notebook=str(notebooks / "county_year.ipynb"),
             parameters={"adcode": str(row.get("adcode") or ""), "year": row.get("year"), "doc_kind": row.get("doc_kind"),
                         "doc_id": row["doc_id"], "data_dir": str(Path(data_dir).resolve())},
-            title=title, provenance={**base, "输入文件": str(row["source_file"]), "SHA-256": str(row["source_sha256"])},
+            title=_title(row), provenance={**base, "输入文件": str(row["source_file"]), "SHA-256": str(row["source_sha256"])},
             input_hash=str(row["source_sha256"]),
         ))
     if county is None and year is None and panel.height:
@@ -351,26 +377,45 @@ def _run_parallel(jobs: Sequence[Job], build_dir: Path, out_dir: Path, workers: 
 # Manifest, failures, index
 
 
-def _read_manifest(out_dir: Path) -> dict[str, dict[str, object]]:
+def _read_manifest(out_dir: Path, section: str = "reports") -> dict[str, dict[str, object]]:
+    """One section of ``manifest.json``: ``reports`` (built: key, title, outputs, job) or
+    ``failed`` (failed and not built since: title, error); empty when unreadable."""
     path = out_dir / MANIFEST
     if not path.exists():
         return {}
     try:
-        return dict(json.loads(path.read_text(encoding="utf-8")).get("reports", {}))
-    except (ValueError, AttributeError):
+        entries = json.loads(path.read_text(encoding="utf-8")).get(section, {})
+        return {str(stem): dict(entry) for stem, entry in entries.items()}
+    except (ValueError, AttributeError, TypeError):
         return {}
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    """Write a file whole or not at all, through a temporary name no other run uses."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
+    try:
+        with tmp.open("x", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _outputs(entry: dict[str, object] | None) -> list[str]:
     """The output file names a manifest entry lists."""
     names = (entry or {}).get("outputs", [])
     return [str(n) for n in names] if isinstance(names, list) else []
+
+
+def _unpublish(out_dir: Path, stem: str, entry: dict[str, object] | None, *, notebook: bool) -> None:
+    """Delete a report's published files (those its manifest entry lists, and ``<stem>.html`` /
+    ``.pdf`` whatever it lists) and, with ``notebook``, its executed notebook in ``_build``."""
+    names = {*_outputs(entry), f"{stem}.html", f"{stem}.pdf"}
+    files = [out_dir / name for name in sorted(names)] + ([out_dir / _BUILD / f"{stem}.ipynb"] if notebook else [])
+    for path in files:
+        if path.resolve().parent in (out_dir.resolve(), (out_dir / _BUILD).resolve()):  # never outside the folder
+            path.unlink(missing_ok=True)
 
 
 def _up_to_date(entry: dict[str, object] | None, key: str, out_dir: Path) -> bool:
@@ -397,11 +442,14 @@ footer {{ margin-top: 2rem; color: #777; font-size: 0.85rem; }}
 """
 
 
-def write_failures(out_dir: Path, failed: dict[str, str], titles: dict[str, str]) -> Path:
-    """``failures.html``: every report that failed, with its error (always written)."""
+def write_failures(out_dir: Path, failed: dict[str, str], titles: dict[str, str], earlier: Collection[str] = ()) -> Path:
+    """``failures.html``: every report that failed, with its error (always written). Those in
+    ``earlier`` failed in an earlier run and were not tried again in this one."""
     if failed:
         rows = "".join(f"<tr><td>{html.escape(titles.get(stem, stem))}</td><td>{html.escape(stem)}</td>"
-                       f'<td class="error"><pre>{html.escape(err)}</pre></td></tr>' for stem, err in sorted(failed.items()))
+                       f'<td class="error"><pre>{html.escape(err)}</pre>'
+                       + ("<p>此前的运行中失败，本次未重新生成。</p>" if stem in earlier else "") + "</td></tr>"
+                       for stem, err in sorted(failed.items()))
         body = f"<h1>未能生成的报告</h1><table><thead><tr><th>报告</th><th>编号</th><th>错误</th></tr></thead><tbody>{rows}</tbody></table>"
     else:
         body = "<h1>未能生成的报告</h1><p>本次没有失败的报告。</p>"
@@ -411,7 +459,8 @@ def write_failures(out_dir: Path, failed: dict[str, str], titles: dict[str, str]
 
 
 def write_index(out_dir: Path, data_dir: Path, manifest: dict[str, dict[str, object]], failed: dict[str, str]) -> Path:
-    """``index.html``: every report with its key figures and links to HTML and PDF."""
+    """``index.html``: every report with its key figures and links to HTML and PDF; those in
+    ``failed`` (stem → error) are marked 生成失败 and counted in a link to failures.html."""
     import polars as pl
 
     from budgetlib import api
@@ -456,14 +505,25 @@ def write_index(out_dir: Path, data_dir: Path, manifest: dict[str, dict[str, obj
 
 def run_reports(data_dir: Path | None = None, out_dir: Path | None = None, *, county: str | None = None, year: int | None = None,
                 workers: int | None = None, fresh: bool = False, notebooks_dir: Path | None = None) -> ReportRun:
-    """Build (or skip, when unchanged) every planned report, then failures.html and index.html."""
+    """Build (or skip, when unchanged) every planned report, then failures.html and index.html.
+
+    First removes the reports of documents no longer in ``data_dir`` (whatever the selection);
+    ``ReportRun.failed`` holds this run's failures, failures.html and the index every report
+    still failed (see the module's description).
+    """
     data_dir = Path(data_dir or paths.processed_dir())
     out_dir = Path(out_dir or paths.reports_dir())
     build_dir = out_dir / _BUILD
     build_dir.mkdir(parents=True, exist_ok=True)
     jobs = plan(data_dir, notebooks_dir, county=county, year=year)
+    selective = county is not None or year is not None
+    current = {job.stem for job in (plan(data_dir, notebooks_dir) if selective else jobs)}
     fingerprint = code_fingerprint()
     manifest = _read_manifest(out_dir)
+    failures = _read_manifest(out_dir, "failed")
+    for stem in sorted((set(manifest) | set(failures)) - current):  # its document is gone from the data
+        _unpublish(out_dir, stem, manifest.pop(stem, None), notebook=True)
+        failures.pop(stem, None)
     run = ReportRun()
     todo = []
     keys = {job.stem: job.key(fingerprint) for job in jobs}
@@ -479,11 +539,16 @@ def run_reports(data_dir: Path | None = None, out_dir: Path | None = None, *, co
             if ok:
                 outputs = sorted(Path(str(p)).name for p in dict(payload).values())  # type: ignore[call-overload]
                 manifest[job.stem] = {"key": keys[job.stem], "title": job.title, "outputs": outputs, "job": asdict(job)}
+                failures.pop(job.stem, None)
                 run.built.append(job.stem)
-            else:
-                manifest.pop(job.stem, None)
+            else:  # its previous version is out of date: not left looking current
+                _unpublish(out_dir, job.stem, manifest.pop(job.stem, None), notebook=False)
+                failures[job.stem] = {"title": job.title, "error": str(payload)}
                 run.failed[job.stem] = str(payload)
-    _write(out_dir / MANIFEST, json.dumps({"version": 1, "reports": manifest}, sort_keys=True, ensure_ascii=False, indent=1))
-    write_failures(out_dir, run.failed, {j.stem: j.title for j in jobs})
-    write_index(out_dir, data_dir, manifest, run.failed)
+    _write(out_dir / MANIFEST, json.dumps({"version": 1, "reports": manifest, "failed": failures},
+                                          sort_keys=True, ensure_ascii=False, indent=1))
+    failed = {stem: str(entry.get("error", "")) for stem, entry in failures.items()}
+    write_failures(out_dir, failed, {stem: str(entry.get("title", stem)) for stem, entry in failures.items()},
+                   earlier=set(failed) - set(run.failed))
+    write_index(out_dir, data_dir, manifest, failed)
     return run

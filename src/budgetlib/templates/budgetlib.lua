@@ -8,12 +8,21 @@ Pass 1 parses them here, with every way to smuggle raw HTML or Typst turned off:
 reader runs without raw_html / raw_tex / raw_attribute, the HTML reader drops <script>, <style>
 and anything it cannot parse, and any raw element left in the result is removed. Text from the
 documents can therefore only ever become text, escaped by pandoc's HTML and Typst writers.
-Pass 2 keeps the output offline and tidy:
-  * links to network addresses become their text followed by the address as plain text;
-  * style attributes that could load something (url(), @import, expression()) are dropped;
+Pass 2 keeps the output offline, inert and tidy:
+  * links are read as a browser reads them (control characters and spaces around the address,
+    tabs and line breaks in it, do not count) and kept only when they are internal (#anchor)
+    or relative; links to http, https and mailto addresses become their text followed by the
+    address as plain text; links with any other scheme (javascript:, data:, …) become their text;
+  * only presentational attributes are kept (style, title, lang, dir, align, valign, width,
+    height, scope, abbr, headers): event handlers (onclick …) and addresses (src, formaction …)
+    are dropped, and so are style attributes that could load something (url(), @import, expression());
   * images that are not embedded data (data: URIs, HTML only) become their description;
   * code classes that are not plain names are dropped (they become Typst raw language tags);
   * table columns whose cells are all numbers are aligned right.
+In Typst, "= ", "- ", "+ ", "/ " and "1. " at the start of a line make a heading, a list item,
+an enumeration or a term; pandoc escapes them at the start of a paragraph but not in a table
+cell, list item or caption, so text starting that way (anywhere a line can start) gets the same
+escape here: it stays text.
 Pass 3 looks at the whole document: identifiers made by separately parsed cells are made unique
 (pandoc's "-1", "-2" suffixes), and internal links to an identifier that does not exist become
 plain text, since Typst refuses to compile a link to a missing label.
@@ -49,9 +58,37 @@ local expand = {
   end,
 }
 
-local function is_network(target)
-  local t = target:lower()
-  return t:match("^//") ~= nil or t:match("^[%a][%w+.-]*:") ~= nil and t:match("^data:") == nil
+-- A link's address as a browser reads it (the WHATWG URL parser): without the control
+-- characters and spaces around it, and without tabs and line breaks anywhere in it.
+local function browser_address(target)
+  local t = target:gsub("^[%c ]+", ""):gsub("[%c ]+$", ""):gsub("[\t\n\r]", "")
+  return t
+end
+
+-- Schemes whose links are shown as their address (as text: the report stays offline).
+local SHOWN_SCHEMES = { http = true, https = true, mailto = true }
+
+local function percent_decoded(text)
+  local t = text:gsub("%%(%x%x)", function(hex) return string.char(tonumber(hex, 16)) end)
+  return t
+end
+
+-- What a link is: "anchor" (#id), "relative", "shown" (an address of SHOWN_SCHEMES or a
+-- protocol-relative one) or "unsafe" (any other scheme: javascript:, data:, vbscript:, file: …).
+-- Decided on the address percent-decoded too (pandoc writes a space in it as %20): whichever
+-- way it is read, a link is kept only when it names no scheme but SHOWN_SCHEMES.
+local function link_kind(target)
+  local t = browser_address(percent_decoded(target)):gsub("\\", "/") -- a browser reads \ as / in web addresses
+  if t:match("^#") then
+    return "anchor"
+  elseif t:match("^//") then
+    return "shown"
+  end
+  local scheme = t:match("^(%a[%w+.-]*):")
+  if scheme == nil then
+    return "relative"
+  end
+  return SHOWN_SCHEMES[scheme:lower()] and "shown" or "unsafe"
 end
 
 local function is_html()
@@ -65,9 +102,28 @@ local function unsafe_style(style)
   return s:match("url%s*%(") or s:match("@import") or s:match("expression%s*%(") or s:match("image%-set")
 end
 
+local KEPT_ATTRIBUTES = {
+  style = true, title = true, lang = true, dir = true, align = true, valign = true,
+  width = true, height = true, scope = true, abbr = true, headers = true,
+}
+
+-- Drops every attribute but the presentational ones (and a style that could load something);
+-- returns the element when it changed, nil otherwise (a pandoc filter's "unchanged").
 local function clean(el)
-  if el.attributes and el.attributes.style and unsafe_style(el.attributes.style) then
-    el.attributes.style = nil
+  if not el.attributes then
+    return nil
+  end
+  local kept, dropped = {}, false
+  for name, value in pairs(el.attributes) do
+    local key = name:lower()
+    if KEPT_ATTRIBUTES[key] and not (key == "style" and unsafe_style(value)) then
+      table.insert(kept, { name, value })
+    else
+      dropped = true
+    end
+  end
+  if dropped then
+    el.attributes = kept
     return el
   end
   return nil
@@ -92,25 +148,28 @@ tidy.CodeBlock = plain_classes
 tidy.Code = plain_classes
 
 function tidy.Link(el)
-  if el.target:match("^#") then
-    return clean(el)
+  local kind = link_kind(el.target)
+  if kind == "anchor" or kind == "relative" then
+    el.target = browser_address(el.target)
+    clean(el)
+    return el
   end
-  if is_network(el.target) then
-    local text = pandoc.utils.stringify(el.content)
-    local out = pandoc.List(el.content)
-    if text ~= el.target then
-      out:insert(pandoc.Space())
-      out:insert(pandoc.Str("（" .. el.target .. "）"))
-    end
-    return pandoc.Span(out, pandoc.Attr("", { "link-address" }))
+  local out = pandoc.List(el.content)
+  if kind == "unsafe" then
+    return pandoc.Span(out)
   end
-  return nil
+  local address = browser_address(el.target)
+  if pandoc.utils.stringify(el.content) ~= address then
+    out:insert(pandoc.Space())
+    out:insert(pandoc.Str("（" .. address .. "）"))
+  end
+  return pandoc.Span(out, pandoc.Attr("", { "link-address" }))
 end
 
 function tidy.Image(el)
-  local src = el.src:lower()
+  local src = browser_address(el.src):lower()
   if src:match("^data:image/") and is_html() then
-    return nil
+    return clean(el)
   end
   local alt = pandoc.List(el.caption)
   if #alt == 0 then
@@ -186,6 +245,35 @@ function tidy.Table(tbl)
   return tbl
 end
 
+local function starts_line_markup(inlines, i)
+  local first, after = inlines[i], inlines[i + 1]
+  if not (first and first.t == "Str" and after) then
+    return false
+  end
+  local text = first.text
+  local marker = text:match("^=+$") or text:match("^[-+/]$") or text:match("^%d+%.$")
+  return marker ~= nil and (after.t == "Space" or after.t == "SoftBreak" or after.t == "LineBreak")
+end
+
+-- Typst only: a backslash before text that would start a heading, list, enumeration or term
+-- (at the start of any inline content, and after a line break), as pandoc does in paragraphs.
+local typst_line_starts = {
+  Inlines = function(inlines)
+    if FORMAT ~= "typst" then
+      return nil
+    end
+    local out, changed = pandoc.List(), false
+    for i, el in ipairs(inlines) do
+      if (i == 1 or inlines[i - 1].t == "LineBreak") and starts_line_markup(inlines, i) then
+        out:insert(pandoc.RawInline("typst", "\\"))
+        changed = true
+      end
+      out:insert(el)
+    end
+    return changed and out or nil
+  end,
+}
+
 local WITH_IDS = { "Header", "Div", "Span", "CodeBlock", "Code", "Figure", "Table", "Image", "Link" }
 
 local links = {
@@ -223,4 +311,4 @@ local links = {
   end,
 }
 
-return { expand, tidy, links }
+return { expand, tidy, typst_line_starts, links }
