@@ -342,3 +342,142 @@ def test_identical_copies_are_audited_each_on_its_own(tmp_path: Path) -> None:
     for copy in ("a.txt", "b.txt"):
         mine = both.filter(pl.col("source_file") == copy).drop("source_file")
         assert mine.equals(alone.drop("source_file")), copy
+
+
+# ---------------------------------------------------------------------------------------
+# The kind of account, the printed precision, and tables read as printed
+
+FINAL_HEAD = "某县医疗保障局2024年度部门决算公开\n"
+
+
+def test_a_final_accounts_budget_figure_is_not_the_three_public_total() -> None:
+    """In a 决算, “全年预算10万元，支出决算6.5万元” states the budget too: the 10 is no reading of
+    the year's total, so it is neither set against the table nor against the parts."""
+    text = FINAL_HEAD + (
+        "财政拨款“三公”经费支出决算表\n金额单位：万元\n"
+        "合计\t因公出国(境)费\t公务用车购置及运行维护费\t公务接待费\n"
+        "6.50\t0\t5.20\t1.30\n"
+        "九、财政拨款“三公”经费支出决算情况说明\n"
+        "2024年度“三公”经费财政拨款支出全年预算10万元，支出决算6.5万元，比上年决算增加1.5万元，主要原因是车辆维修增加。"
+        "其中：因公出国（境）费支出0万元，公务用车购置费支出0万元，公务用车运行维护费支出5.2万元，公务接待费支出1.3万元。\n"
+    )
+    assert errors_of(audit_text(text)) == set()
+
+
+def test_a_final_accounts_budgeted_expenditure_is_not_the_years_expenditure() -> None:
+    text = (RAW / "lanxian_2024_final.txt").read_text(encoding="utf-8")
+    original = "2024年一般公共预算财政拨款决算支出392.51万元"
+    assert original in text
+    text = text.replace(original, "2024年一般公共预算财政拨款支出预算为891.55万元，决算支出392.51万元")
+    assert errors_of(audit_document(as_doc(process_bytes(text.encode("utf-8"), "lanxian_2024_final.txt")))) == set()
+
+
+YUAN_SUMMARY = """部门预算收支总表
+单位：元
+收入\t\t支出\t
+项目\t预算数\t项目\t预算数
+一、一般公共预算拨款收入\t1354568\t一、卫生健康支出\t1354568
+本年收入合计\t1354568\t本年支出合计\t1354568
+部门预算支出总表
+单位：元
+科目编码\t科目名称\t合计\t基本支出\t项目支出
+\t合计\t{total}\t{total}\t
+"""
+
+
+def test_figures_of_yuan_tables_are_compared_at_the_yuan() -> None:
+    """Two tables printed in whole 元 agree within 1 元, not within 1 万元: 4,568 元 apart is a finding."""
+    assert ("cross_table_figure", "expenditure", "expenditure_total") in errors_of(audit_text(HEAD + YUAN_SUMMARY.format(total="1350000")))
+    assert not errors_of(audit_text(HEAD + YUAN_SUMMARY.format(total="1354568")))
+
+
+def test_the_narrative_against_a_whole_yuan_table() -> None:
+    table = THREE.format(total="100000", vehicle="78000").replace("单位：万元", "单位：元").replace("\t0.26\n", "\t22000\n")
+    stated = "四、财政拨款“三公”经费预算情况\n2024年“三公”经费预算{}万元，与上年持平。\n"
+    assert ("narrative_vs_table", None, "three_public_total") in errors_of(audit_text(HEAD + table + stated.format("9.6")))
+    assert not errors_of(audit_text(HEAD + table + stated.format("10")))
+
+
+def test_a_narrative_figure_in_yi_yuan_is_rounded_at_its_own_digit() -> None:
+    """0.0135亿元 is 135 万元 ± 0.5 万元: 135.46 万元 in the table is the same figure."""
+    text = HEAD + EXPENDITURE.format(**GOOD) + "二、部门预算安排的总体情况\n2024年支出预算{}亿元。\n"
+    assert not errors_of(audit_text(text.format("0.0135")))
+    assert ("narrative_vs_table", None, "expenditure_total") in errors_of(audit_text(text.format("0.0145")))
+
+
+def test_the_rounding_allowance_grows_with_the_parts_summed() -> None:
+    """Each printed figure is rounded at half a unit of its last digit: twelve parts printed to
+    0.01 may be 0.06 off their total, and a whole-元 table 1 元 off three parts is rounding."""
+    econ = "部门预算一般公共预算财政拨款基本支出表\n单位：万元\n科目编码\t科目名称\t合计\t人员经费\t公用经费\n"
+    parts = "".join(f"302{k:02d}\t款{k}\t{{v}}\t\t{{v}}\n" for k in range(1, 13))
+    total = "302\t商品和服务支出\t{t}\t\t{t}\n"
+    assert not errors_of(audit_text(HEAD + econ + total.format(t="120.06") + parts.format(v="10.00")))
+    assert ("code_hierarchy", "gpb_basic", "302") in errors_of(audit_text(HEAD + econ + total.format(t="120.07") + parts.format(v="10.00")))
+    yuan = ("部门预算支出总表\n单位：元\n科目编码\t科目名称\t合计\t基本支出\t项目支出\n\t合计\t{t}\t{t}\t\n"
+            "201\t一般公共服务支出\t10000\t10000\t\n208\t社会保障和就业支出\t10000\t10000\t\n210\t卫生健康支出\t10000\t10000\t\n")
+    assert not errors_of(audit_text(HEAD + yuan.format(t="30001")))
+    assert ("table_total_rows", "expenditure", "合计/total") in errors_of(audit_text(HEAD + yuan.format(t="30003")))
+
+
+def test_twelve_rounded_parts_of_a_real_final_account_are_rounding() -> None:
+    """上海普陀 prints 302 商品和服务支出 171.07 over twelve 款 that add up to 171.09 (尾数误差)."""
+    name = "shanghai_putuo_finance_2024_final.pdf"
+    found = errors_of(audit_document(as_doc(process_bytes((RAW / name).read_bytes(), name))))
+    assert not [f for f in found if f[0] == "code_hierarchy"], found
+
+
+def test_three_public_table_with_four_parts_and_no_vehicle_subtotal() -> None:
+    """Without a 公务用车购置及运行维护费 row, its two parts stand for it in the 合计."""
+    table = ("部门预算财政拨款“三公”经费支出表\n单位：万元\n"
+             "合计\t因公出国（境）费\t公务用车购置费\t公务用车运行维护费\t公务接待费\n{}\t0\t0\t7.80\t2.20\n")
+    assert errors_of(audit_text(HEAD + table.format("10.00"))) == set()
+    assert ("row_sums", "three_public", "合计") in errors_of(audit_text(HEAD + table.format("11.00")))
+
+
+REVENUE_SPLIT = """部门预算收入总表
+单位：万元
+科目编码\t科目名称\t合计\t{carry}财政拨款收入\t\t\t事业收入
+\t\t\t{blank}小计\t一般公共预算\t政府性基金\t
+\t合计\t{total}\t{c}{fiscal}\t{gpb}\t10.00\t10.00
+210\t卫生健康支出\t{total}\t{c}{fiscal}\t{gpb}\t10.00\t10.00
+"""
+
+
+def test_a_revenue_table_that_splits_the_fiscal_appropriation() -> None:
+    """财政拨款 小计 | 一般公共预算 | 政府性基金: the 小计 is their sum, the total the sum of the
+    小计, the other income and the carry-over; the 小计 is no reading of 一般公共预算."""
+    carried = dict(carry="上年结转\t", blank="\t", c="10.00\t")
+    assert errors_of(audit_text(HEAD + REVENUE_SPLIT.format(**carried, total="150.00", fiscal="130.00", gpb="120.00"))) == set()
+    found = errors_of(audit_text(HEAD + REVENUE_SPLIT.format(carry="", blank="", c="", total="140.00", fiscal="130.00", gpb="130.00")))
+    assert ("column_sums", "revenue", "合计") in found
+
+
+def test_two_tables_of_one_title_are_audited_each_on_its_own() -> None:
+    """部门汇总 then 本级, under the same titles: each table is summed alone, and each table's
+    code hierarchy is checked."""
+    exp = ("部门预算支出总表\n单位：万元\n科目编码\t科目名称\t合计\t基本支出\t项目支出\n"
+           "\t合计\t{t}\t{t}\t\n210\t卫生健康支出\t{t}\t{t}\t\n21011\t行政事业单位医疗\t{t}\t{t}\t\n"
+           "2101101\t行政单位医疗\t{leaf}\t{leaf}\t\n")
+    rev = ("部门预算收入总表\n单位：万元\n科目编码\t科目名称\t合计\t财政拨款收入\n"
+           "\t合计\t{t}\t{t}\n210\t卫生健康支出\t{t}\t{t}\n21011\t行政事业单位医疗\t{t}\t{t}\n"
+           "2101101\t行政单位医疗\t{t}\t{t}\n")
+
+    def text(leaf: str) -> str:
+        return (HEAD + "一、部门汇总\n" + rev.format(t="50.00") + exp.format(t="50.00", leaf="50.00")
+                + "二、单位：某县医疗保险服务中心（本级）\n" + rev.format(t="20.00") + exp.format(t="20.00", leaf=leaf))
+
+    assert errors_of(audit_text(text("20.00"))) == set()
+    assert ("code_hierarchy", "expenditure", "21011") in errors_of(audit_text(text("21.00")))
+
+
+def test_every_figure_read_is_named_in_chinese() -> None:
+    """Audit-only figures (一般公共预算拨款收入, 支出总计) have a Chinese name like the others."""
+    from budgetlib import indicators, schemas
+
+    assert all(schemas.FIELDS[r.indicator].zh for r in indicators.rules())
+
+
+def test_findings_name_the_figure_in_chinese(sample_findings: dict[str, list]) -> None:
+    messages = [f.message for f in sample_findings["yuanshi_2023_budget.txt"]
+                if f.rule_id in ("cross_table_figure", "narrative_vs_table", "narrative_self")]
+    assert messages and not [m for m in messages if re.search(r"[A-Za-z_]", m.split("：")[0])], messages

@@ -553,3 +553,18 @@ def test_only_a_sentence_in_a_row_of_cells_ends_the_table(row: str, ends: bool) 
     text = "部门收入总表\n单位：万元\n项目\t合计\t财政拨款\n合计\t100.00\t100.00\n" + row + "\n培训费\t20.00\t20.00\n"
     (table,) = _tables(text)
     assert any(r.cells[0] == "培训费" for r in table.rows) is not ends
+
+
+def test_a_plain_contents_entry_is_no_table() -> None:
+    """A 目录 entry without dot leaders or page numbers, followed by more of the contents, is no
+    (empty) table: the table is missing, and the audit says so."""
+    lines = (RAW / "yuanshi_2023_budget.txt").read_text(encoding="utf-8").split("\n")
+    lines = [line.split(".....")[0] if i < 30 else line for i, line in enumerate(lines)]
+    start = lines.index("部门预算财政拨款“三公”经费支出表", 100)
+    end = next(i for i in range(start, len(lines)) if "情况说明" in lines[i])
+    result = process_bytes("\n".join(lines[:start] + lines[end:]).encode("utf-8"), "yuanshi_2023_budget.txt")
+    d = result.document
+    doc = Doc(str(d["doc_id"]), str(d["source_file"]), d["doc_kind"], d["province"], result.line_items,  # type: ignore[arg-type]
+              result.facts, result.tables, result.indicator_sources, result.indicators)
+    about = [(f.rule_id, f.table_ref) for f in audit_document(doc) if f.table_ref == "three_public"]
+    assert ("required_table_missing", "three_public") in about and ("empty_table_unexplained", "three_public") not in about

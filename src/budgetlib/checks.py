@@ -7,8 +7,11 @@ message a researcher understands (in Chinese) and the evidence — the source li
 the text of those lines.
 
 The rules are listed, with their severity and meaning, in ``reference/rules.csv``; each is one
-small function below, registered in :data:`RULES`. Tolerance is rounding only: 0.01 of the
-table's own unit (0.01 万元 or 0.01 元), or the rounding of the printed numbers, never more.
+small function below, registered in :data:`RULES`. Tolerance is rounding only, never more: each
+printed figure may be off by half a unit of its last digit, in the unit it was printed in (a
+table's figures taken to the decimals the table prints), so a total of n parts may be off by the
+sum of their n + 1 roundings. Tables are audited as printed: two tables of one title (a
+department's and its unit's) are two tables.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from importlib import resources
 import polars as pl
 
 from budgetlib import schemas
-from budgetlib.numbers import MONEY_UNITS
+from budgetlib.indicators import of_the_other_kind
+from budgetlib.numbers import MONEY_UNITS, rounding, usual_decimals
 from budgetlib.tables import table_specs
 
 __all__ = ["Finding", "RuleSpec", "rule_specs", "RULES", "audit_document", "run_checks"]
@@ -82,11 +86,6 @@ class Doc:
     indicators: Row
 
 
-def _tolerance(unit: object) -> float:
-    """0.01 of the table's own unit, in 万元."""
-    return 0.01 * MONEY_UNITS.get(str(unit or "万元"), 1.0) + 1e-9
-
-
 def _num(row: Row, key: str) -> float:
     """A numeric field of a row (the callers have checked it is not null)."""
     value = row[key]
@@ -118,12 +117,36 @@ def _current(items: Iterable[Row]) -> list[Row]:
     return [i for i in items if i["period"] == "current" and i["value_wan"] is not None]
 
 
+def _instances(doc: Doc) -> dict[tuple[str, int], list[Row]]:
+    """This year's figures by the table they are printed in (its id and title line), each with
+    its ``rounding`` in 万元: half a unit of its last printed digit in the table's unit, the
+    figure taken to the decimals its table prints (:func:`budgetlib.numbers.usual_decimals`)."""
+    titles: dict[str, list[int]] = defaultdict(list)
+    for t in doc.tables:
+        titles[str(t["table_id"])].append(int(_num(t, "title_line")))
+    grouped: dict[tuple[str, int], list[Row]] = defaultdict(list)
+    for i in _current(doc.items):
+        line = int(_num(i, "line_no"))
+        grouped[(str(i["table_id"]), max((t for t in titles[str(i["table_id"])] if t <= line), default=0))].append(i)
+    out: dict[tuple[str, int], list[Row]] = {}
+    for key, items in grouped.items():
+        decimals = usual_decimals(str(i["value_original"]) for i in items)
+        out[key] = [{**i, "rounding": rounding(str(i["value_original"]), MONEY_UNITS.get(str(i["unit"] or "万元"), 1.0), decimals)}
+                    for i in items]
+    return out
+
+
+def _agree(a: Row, b: Row) -> bool:
+    """Two figures of :func:`_instances` equal within their rounding."""
+    return abs(_num(a, "value_wan") - _num(b, "value_wan")) <= _num(a, "rounding") + _num(b, "rounding") + 1e-9
+
+
 def _sum_mismatch(rule_id: str, table_id: str, row_ref: str, total: Row, parts: Sequence[Row], printed: str, summed: str) -> Finding | None:
-    """A finding when ``total`` differs from the sum of ``parts`` beyond rounding (0.01 of the
-    table's unit), worded "<printed>为…万元，<summed>为…万元，相差…万元。"."""
+    """A finding when ``total`` differs from the sum of ``parts`` (rows of :func:`_instances`)
+    beyond the rounding of the printed figures, worded "<printed>为…万元，<summed>为…万元，相差…万元。"."""
     got = sum(_num(p, "value_wan") for p in parts)
     want = _num(total, "value_wan")
-    if abs(got - want) <= _tolerance(total["unit"]):
+    if abs(got - want) <= sum(_num(r, "rounding") for r in (total, *parts)) + 1e-9:
         return None
     message = f"{printed}为{_fmt(want)}万元，{summed}为{_fmt(got)}万元，相差{_fmt(want - got)}万元。"
     return Finding(rule_id, table_id, row_ref, got, want, message, _ev([total, *parts]))
@@ -138,10 +161,7 @@ _TOTAL_KEYS = {"合计", "总计"}
 def check_table_total_rows(doc: Doc) -> list[Finding]:
     """合计 row = sum of the 类 rows, column by column."""
     out: list[Finding] = []
-    by_table: dict[tuple[str, str], list[Row]] = defaultdict(list)
-    for i in _current(doc.items):
-        by_table[(str(i["table_id"]), str(i["table_title"]))].append(i)
-    for (table_id, _), items in by_table.items():
+    for (table_id, _), items in _instances(doc).items():
         systems = {i["code_system"] for i in items if i["code_level"] == "类"}
         for system in systems:
             columns: dict[tuple[object, str], list[Row]] = defaultdict(list)
@@ -174,10 +194,11 @@ def _level(label: str) -> int | None:
 def check_summary_sums(doc: Doc) -> list[Finding]:
     """本年收入合计 / 本年支出合计 = the sum of the top-level rows above it (side by side blocks)."""
     out: list[Finding] = []
-    groups: dict[tuple[str, str, object, str], list[Row]] = defaultdict(list)
-    for i in _current(doc.items):
-        groups[(str(i["table_id"]), str(i["table_title"]), i["block"], str(i["measure"]))].append(i)
-    for (table_id, _, _, _), col in groups.items():
+    groups: dict[tuple[tuple[str, int], object, str], list[Row]] = defaultdict(list)
+    for table, items in _instances(doc).items():
+        for i in items:
+            groups[(table, i["block"], str(i["measure"]))].append(i)
+    for ((table_id, _), _, _), col in groups.items():
         total = next((i for i in col if _SUMMARY_TOTAL.fullmatch(str(i["row_key"]))), None)
         if total is None:
             continue
@@ -198,11 +219,12 @@ def check_summary_sums(doc: Doc) -> list[Finding]:
 def check_code_hierarchy(doc: Doc) -> list[Finding]:
     """Each 类 = sum of its 款, each 款 = sum of its 项 (function and economic codes)."""
     out: list[Finding] = []
-    groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
-    for i in _current(doc.items):
-        if i["code"] is not None:
-            groups[(str(i["table_id"]), str(i["measure"]))].append(i)
-    for (table_id, measure), items in groups.items():
+    groups: dict[tuple[tuple[str, int], str], list[Row]] = defaultdict(list)
+    for table, items in _instances(doc).items():
+        for i in items:
+            if i["code"] is not None:
+                groups[(table, str(i["measure"]))].append(i)
+    for ((table_id, _), measure), items in groups.items():
         by_code: dict[str, Row] = {}
         for i in items:
             by_code.setdefault(str(i["code"]), i)
@@ -250,19 +272,15 @@ def _equations(measures: set[str]) -> list[tuple[str, tuple[str, ...]]]:
         if "current_total" not in measures:
             eqs.append(("total", income + (("carryover",) if "carryover" in measures else ())))
     fiscal = tuple(m for m in _FISCAL_PARTS if m in measures)
-    if len(fiscal) >= 2:
-        eqs.append(("total", fiscal))
+    if "fiscal" in measures and len(fiscal) >= 2:  # 财政拨款 小计 | 一般公共预算 | 政府性基金
+        eqs.append(("fiscal", fiscal))
     return [(left, parts) for left, parts in eqs if left in measures and left not in parts]
 
 
 def check_column_sums(doc: Doc) -> list[Finding]:
     """Within a row: total = basic + project …, basic = personnel + public, etc."""
     out: list[Finding] = []
-    tables: dict[str, list[Row]] = defaultdict(list)
-    for i in _current(doc.items):
-        tables[str(i["table_id"]) + "\x00" + str(i["table_title"])].append(i)
-    for key, items in tables.items():
-        table_id = key.split("\x00")[0]
+    for (table_id, _), items in _instances(doc).items():
         blocks: dict[object, list[Row]] = defaultdict(list)
         for i in items:
             blocks[i["block"]].append(i)
@@ -295,26 +313,46 @@ def _row_sums() -> tuple[tuple[str, re.Pattern[str], tuple[re.Pattern[str], ...]
     )
 
 
+def _row(col: Sequence[Row], rx: re.Pattern[str]) -> Row | None:
+    """The first row of a column whose key is ``rx``."""
+    return next((i for i in col if rx.fullmatch(str(i["row_key"]))), None)
+
+
+def _part_rows(table_id: str, part_rxs: Sequence[re.Pattern[str]], col: Sequence[Row]) -> list[Row]:
+    """The rows of the parts a column prints; a part it does not print is stood for by the rows
+    of its own parts, where reference/row_sums.csv has it as a total (no 公务用车购置及运行维护费
+    row, but 购置费 and 运行维护费)."""
+    out: list[Row] = []
+    for rx in part_rxs:
+        row = _row(col, rx)
+        if row is not None:
+            out.append(row)
+            continue
+        for sub_table, total_rx, sub_rxs in _row_sums():
+            if sub_table == table_id and total_rx.pattern == rx.pattern:
+                out.extend(r for r in (_row(col, sub) for sub in sub_rxs) if r is not None)
+    return out
+
+
 def check_row_sums(doc: Doc) -> list[Finding]:
     """A total row = the sum of its part rows (reference/row_sums.csv), column by column."""
     out: list[Finding] = []
-    for table_id, total_rx, part_rxs in _row_sums():
-        items = [i for i in _current(doc.items) if i["table_id"] == table_id]
+    for (table_id, _), items in _instances(doc).items():
         columns: dict[tuple[object, str], list[Row]] = defaultdict(list)
         for i in items:
             columns[(i["block"], str(i["measure"]))].append(i)
-        for (_, measure), col in columns.items():
-            total = next((i for i in col if total_rx.fullmatch(str(i["row_key"]))), None)
-            if total is None:
+        for rule_table, total_rx, part_rxs in _row_sums():
+            if rule_table != table_id:
                 continue
-            parts = [next((i for i in col if rx.fullmatch(str(i["row_key"]))), None) for rx in part_rxs]
-            present = [p for p in parts if p is not None]
-            if not present:
-                continue
-            finding = _sum_mismatch("row_sums", table_id, str(total["row_label"]), total, present,
-                                    f"{_table_name(table_id)}“{total['row_label']}”（{total['column_header'] or measure}）", "分项之和")
-            if finding:
-                out.append(finding)
+            for (_, measure), col in columns.items():
+                total = _row(col, total_rx)
+                present = _part_rows(table_id, part_rxs, col) if total is not None else []
+                if total is None or not present:
+                    continue
+                finding = _sum_mismatch("row_sums", table_id, str(total["row_label"]), total, present,
+                                        f"{_table_name(table_id)}“{total['row_label']}”（{total['column_header'] or measure}）", "分项之和")
+                if finding:
+                    out.append(finding)
     return out
 
 
@@ -348,7 +386,7 @@ def check_same_code_across_tables(doc: Doc) -> list[Finding]:
     tables = ("revenue", "expenditure") if _has_other_budgets(doc) else _CODE_TABLES
     readings: dict[tuple[str, str], dict[str, Row]] = defaultdict(dict)
     label_codes = _codes_by_label(doc, tables)
-    for i in _current(doc.items):
+    for i in (i for items in _instances(doc).values() for i in items):
         if i["table_id"] not in tables:
             continue
         if i["code"] is None and label_codes.get(str(i["row_key"])):
@@ -364,16 +402,15 @@ def check_same_code_across_tables(doc: Doc) -> list[Finding]:
     for (code, measure), by_table in readings.items():
         if len(by_table) < 2:
             continue
-        values = {t: _num(r, "value_wan") for t, r in by_table.items()}
-        tol = max(_tolerance(r["unit"]) for r in by_table.values())
-        # the value most tables agree with; each other table is a finding
-        best = max(values.values(), key=lambda v: sum(abs(v - w) <= tol for w in values.values()))
-        support = sum(abs(best - w) <= tol for w in values.values())
-        for table_id, value in values.items():
-            if abs(value - best) <= tol:
+        # the figure most tables agree with; each other table is a finding
+        chosen = max(by_table.values(), key=lambda r: sum(_agree(r, w) for w in by_table.values()))
+        best = _num(chosen, "value_wan")
+        support = sum(_agree(chosen, w) for w in by_table.values())
+        for table_id, row in by_table.items():
+            if _agree(row, chosen):
                 continue
+            value = _num(row, "value_wan")
             others = [r for t, r in by_table.items() if t != table_id]
-            row = by_table[table_id]
             basis = "其他表" if support > 1 else next(_table_name(t) for t in by_table if t != table_id)
             out.append(Finding(
                 "same_code_across_tables", table_id, code, best, value,
@@ -401,13 +438,6 @@ def _line_text(doc: Doc, line: object) -> str:
     return ""
 
 
-def _precision(original: str, value: float) -> float:
-    match = re.search(r"\d[\d,]*(?:\.(\d+))?", original or "")
-    decimals = len(match.group(1)) if match and match.group(1) else 0
-    scale = 1e-4 if value and original and "元" in original and "万元" not in original else 1.0
-    return 0.5 * 10 ** (-decimals) * scale
-
-
 def check_readings(doc: Doc) -> list[Finding]:
     """Readings of one figure that disagree with the figure most sources support:
     table against table, narrative against table, or the narrative's own arithmetic."""
@@ -421,10 +451,7 @@ def check_readings(doc: Doc) -> list[Finding]:
             if r is chosen:
                 continue
             rv = _num(r, "value")
-            tol = _precision(str(chosen["original"]), cv) + _precision(str(r["original"]), rv) + 1e-9
-            if indicator in ("vehicles", "insured_residents"):
-                tol = max(tol, 0.5)
-            if abs(rv - cv) <= tol:
+            if abs(rv - cv) <= _num(r, "precision") + _num(chosen, "precision") + 1e-9:  # as indicators.agree
                 continue
             kinds = {r["source_kind"], chosen["source_kind"]}
             if "derived" in kinds:
@@ -435,7 +462,7 @@ def check_readings(doc: Doc) -> list[Finding]:
                 rule = "narrative_vs_table"
             else:
                 rule = "cross_table_figure"
-            name = schemas.FIELDS[indicator].zh if indicator in schemas.FIELDS else indicator
+            name = schemas.FIELDS[indicator].zh
             where = str(r["source_ref"]).split(":")[0].split("@")[0]
             out.append(Finding(
                 rule, where if r["source_kind"] == "table" else None, indicator, cv, rv,
@@ -473,11 +500,11 @@ _THREE_PUBLIC_NAMES = {"three_public_total": "“三公”经费合计", "three_
 
 def check_three_public_parts(doc: Doc) -> list[Finding]:
     """The narrative's “三公” figures add up: total = its parts; vehicles = purchase + operation
-    (this year and last)."""
+    (this year and last). A 决算's budget figure (or a 预算's final one) is not among them."""
     out: list[Finding] = []
     by_name: dict[str, list[Row]] = defaultdict(list)
     for f in doc.facts:
-        if f["value"] is not None:
+        if f["value"] is not None and not of_the_other_kind(str(f["qualifier"] or ""), doc.doc_kind):
             by_name[str(f["fact_name"])].append(f)
     for suffix, when in (("", "本年"), ("_prev", "上年")):
         for left, parts, what in _THREE_PUBLIC_EQUATIONS:

@@ -27,10 +27,11 @@ from functools import cache
 from importlib import resources
 from typing import Protocol
 
-from budgetlib.numbers import MONEY_UNITS
+from budgetlib.numbers import MONEY_UNITS, rounding, usual_decimals
 from budgetlib.tables import LineItem
 
-__all__ = ["Reading", "Rule", "rules", "collect_readings", "choose", "compute", "extend", "describe", "is_count", "COUNT_INDICATORS"]
+__all__ = ["Reading", "Rule", "rules", "collect_readings", "choose", "compute", "extend", "describe", "is_count", "COUNT_INDICATORS",
+           "of_the_other_kind"]
 
 COUNT_INDICATORS = frozenset({"vehicles", "insured_residents"})
 _UNIT_FACTOR = {**MONEY_UNITS, "人": 1.0, "万人": 1e4, "辆": 1.0, "": 1.0}
@@ -107,15 +108,11 @@ def _qualifier_ok(wanted: str, qualifier: str) -> bool:
     return all((q[1:] not in have) if q.startswith("!") else (q in have) for q in wanted.split(","))
 
 
-_NUMBER = re.compile(r"\d[\d,\s]*(?:\.(\d+))?")
-
-
-def _precision(original: str, unit: str, count: bool) -> float:
-    """Half a unit of the last printed digit of ``original``, in 万元 (or persons/vehicles)."""
-    match = _NUMBER.search(original)
-    decimals = len(match.group(1)) if match and match.group(1) else 0
+def _precision(original: str, unit: str, count: bool, decimals: int = 0) -> float:
+    """Half a unit of the last printed digit of ``original`` (taken to at least ``decimals``
+    decimals, those its table prints), in 万元 (or persons/vehicles)."""
     factor = 1.0 if count and unit not in ("万人",) else _UNIT_FACTOR.get(unit, 1.0)
-    return 0.5 * 10 ** (-decimals) * factor
+    return rounding(original, factor, decimals)
 
 
 def _row_matches(rule: Rule, item: LineItem) -> bool:
@@ -127,8 +124,9 @@ def _row_matches(rule: Rule, item: LineItem) -> bool:
     return rule.measure is None or rule.measure.match(item.measure) is not None
 
 
-def _runs(items: Sequence[LineItem]) -> list[tuple[str, list[LineItem]]]:
-    """This year's items in runs of one table, in document order (a rule skips whole tables)."""
+def _runs(items: Sequence[LineItem]) -> list[tuple[str, list[LineItem], int]]:
+    """This year's items in runs of one table, in document order (a rule skips whole tables),
+    each with the decimals its table prints its amounts to (:func:`budgetlib.numbers.usual_decimals`)."""
     runs: list[tuple[str, list[LineItem]]] = []
     for item in items:
         if item.period != "current":
@@ -136,7 +134,7 @@ def _runs(items: Sequence[LineItem]) -> list[tuple[str, list[LineItem]]]:
         if not runs or runs[-1][0] != item.table_id:
             runs.append((item.table_id, []))
         runs[-1][1].append(item)
-    return runs
+    return [(table_id, run, usual_decimals(i.value_original for i in run if i.value_wan is not None)) for table_id, run in runs]
 
 
 #: counts must stay below this to fit the Int64 columns
@@ -156,13 +154,13 @@ def is_count(value: float, unit: str) -> bool:
     return value == int(value) or unit.startswith("万")
 
 
-def _of_the_other_kind(qualifier: str, doc_kind: str | None) -> bool:
+def of_the_other_kind(qualifier: str, doc_kind: str | None) -> bool:
     """Whether a fact is the figure of the other kind of account than the document's: a sentence
     stating an item's budget and its final figure marks them "budget" / "final" (see
     :func:`budgetlib.narrative.extract_facts`); a 决算 reports the final one, a 预算 the budget.
     Of a document of unknown kind both are read.
 
-    >>> _of_the_other_kind("budget", "final"), _of_the_other_kind("fiscal,final", "final"), _of_the_other_kind("budget", None)
+    >>> of_the_other_kind("budget", "final"), of_the_other_kind("fiscal,final", "final"), of_the_other_kind("budget", None)
     (True, False, False)
     """
     other = {"budget": "final", "final": "budget"}.get(doc_kind or "")
@@ -179,8 +177,9 @@ def collect_readings(items: Sequence[LineItem], facts: Sequence[FactLike], doc_k
         count = rule.indicator in COUNT_INDICATORS
         if rule.source == "table":
             seen: set[tuple[str, int, str]] = set()
-            candidates = (item for table_id, run in runs if rule.table_id is None or rule.table_id.match(table_id) for item in run)
-            for item in candidates:
+            candidates = ((item, decimals) for table_id, run, decimals in runs
+                          if rule.table_id is None or rule.table_id.match(table_id) for item in run)
+            for item, decimals in candidates:
                 if not _row_matches(rule, item):
                     continue
                 # a label repeated further down a table (a carry-over sub-row re-using 一般公共预算财政拨款)
@@ -193,7 +192,7 @@ def collect_readings(items: Sequence[LineItem], facts: Sequence[FactLike], doc_k
                 if value is None or (count and not is_count(value, item.unit)):
                     continue
                 in_table.setdefault(rule.indicator, []).append((item.table_title, Reading(
-                    rule.indicator, value, _precision(item.value_original, item.unit, count), "table",
+                    rule.indicator, value, _precision(item.value_original, item.unit, count, 0 if count else decimals), "table",
                     f"{item.table_id}:{item.row_key}", item.line_no, item.value_original, rule.priority)))
         else:
             for fact in facts:
@@ -203,7 +202,7 @@ def collect_readings(items: Sequence[LineItem], facts: Sequence[FactLike], doc_k
                     continue
                 if rule.qualifier and not _qualifier_ok(rule.qualifier, fact.qualifier):
                     continue
-                if _of_the_other_kind(fact.qualifier, doc_kind):
+                if of_the_other_kind(fact.qualifier, doc_kind):
                     continue
                 found.setdefault(rule.indicator, []).append(
                     Reading(rule.indicator, fact.value, _precision(fact.original, fact.unit, count), "narrative",

@@ -6,6 +6,9 @@ Takes one cell's text; gives:
   (blank, a dash, a word). Repairs what PDF/Word extraction does to numbers: digits split by
   stray spaces (``5350.22 78``, ``5344. 2278``), thousands separators (``1,293.69``),
   full-width digits, a trailing unit or percent sign is *not* an amount.
+* :func:`rounding` — how far a printed figure may be from the amount it rounds: half a unit
+  of its last printed digit (:func:`printed_decimals`; a table's figures printed without their
+  trailing zeros are taken to the decimals the table prints, :func:`usual_decimals`).
 * :func:`parse_code` — a budget classification code (``2101 202`` → ``2101202``) with its
   system (支出功能分类 function codes start with 2, 部门经济分类 with 3, 政府经济分类 with 5),
   level (类/款/项) and parent.
@@ -17,10 +20,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Code", "MONEY_UNITS", "parse_amount", "parse_code", "is_amount", "is_dash", "to_wan"]
+__all__ = ["Code", "MONEY_UNITS", "parse_amount", "parse_code", "is_amount", "is_dash", "to_wan", "printed_decimals",
+           "usual_decimals", "rounding"]
 
 #: money units a disclosure may declare, as 万元 per unit (the one place they are listed)
 MONEY_UNITS = {"元": 1e-4, "千元": 0.1, "万元": 1.0, "百万元": 100.0, "亿元": 1e4}
@@ -106,6 +112,43 @@ def to_wan(value: float | None, unit: str) -> float | None:
     if value is None:
         return None
     return round(value * MONEY_UNITS[unit], 10)
+
+
+_FIGURE = re.compile(r"\d[\d,]*(?:\.(\d+))?")
+
+
+def printed_decimals(original: str) -> int:
+    """How many digits the first figure of ``original`` prints after its decimal point (digits
+    split by stray spaces are one figure).
+
+    >>> printed_decimals("5350.22 78"), printed_decimals("1,354,568"), printed_decimals("0.0135亿元"), printed_decimals("—")
+    (4, 0, 4, 0)
+    """
+    match = _FIGURE.search(_SPLIT_DIGITS.sub("", original))
+    return len(match.group(1)) if match and match.group(1) else 0
+
+
+def usual_decimals(originals: Iterable[str]) -> int:
+    """The decimals a table prints its figures to: the most common count among its figures
+    printed with a decimal point (the fewer on a tie), 0 when none is. Spreadsheets drop
+    trailing zeros, so 100 beside 35.46 is 100.00.
+
+    >>> usual_decimals(["35.46", "100", "5344.2278", "0.26"]), usual_decimals(["1354568", "0"])
+    (2, 0)
+    """
+    counts = Counter(d for d in map(printed_decimals, originals) if d)
+    return max(counts, key=lambda d: (counts[d], -d)) if counts else 0
+
+
+def rounding(original: str, unit_factor: float = 1.0, decimals: int = 0) -> float:
+    """How far the printed figure ``original`` may be from the amount it rounds: half a unit of
+    its last digit, the figure taken to at least ``decimals`` decimals, times ``unit_factor``
+    (the unit it was printed in, e.g. :data:`MONEY_UNITS` for 万元).
+
+    >>> rounding("1354568", MONEY_UNITS["元"]), rounding("35.46"), rounding("100", 1.0, 2), rounding("0.0135亿元", MONEY_UNITS["亿元"])
+    (5e-05, 0.005, 0.005, 0.5)
+    """
+    return 0.5 * 10.0 ** -max(printed_decimals(original), decimals) * unit_factor
 
 
 # ---------------------------------------------------------------------------------------

@@ -248,7 +248,7 @@ def process_bytes(data: bytes, source_file: str, settings: ReadSettings | None =
     result.indicators = ind.extend({**base, **meta_row, **values}, meta.year, meta.province)
     result.indicator_sources = [
         {**base, "indicator": r.indicator, "value": r.value, "source_kind": r.source_kind, "source_ref": r.source_ref,
-         "line_no": r.line_no, "original": r.original, "chosen": chosen, "agreeing": agreeing}
+         "line_no": r.line_no, "original": r.original, "precision": r.precision, "chosen": chosen, "agreeing": agreeing}
         for r, chosen, agreeing in sources
     ]
     result.document = {

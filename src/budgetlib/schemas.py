@@ -116,6 +116,9 @@ _DECLARED: tuple[Field, ...] = (
     _f("indicator", pl.Utf8, "指标", "indicator", "Indicator name (a column of the indicators table).", nullable=False),
     _f("source_kind", pl.Utf8, "来源类型", "source kind", "table (a line item), narrative (a sentence) or derived (arithmetic on other readings).", nullable=False, checks=(pa.Check.isin(["table", "narrative", "derived"]),)),
     _f("source_ref", pl.Utf8, "来源", "source", "Table id and row, or fact name, the reading came from."),
+    _f("precision", pl.Float64, "舍入误差", "rounding", "How far the reading may be from the figure it rounds: half a unit of its last printed "
+       "digit, in the indicator's unit (万元, persons, vehicles); readings agree when they differ by no more than their two roundings.", nullable=False,
+       checks=_NONNEG),
     _f("chosen", pl.Boolean, "采用", "chosen", "True for the reading the indicator takes.", nullable=False),
     _f("agreeing", pl.Int64, "一致读数", "agreeing readings", "How many readings of the indicator agree with this one (within rounding).", nullable=False),
     # --- findings ----------------------------------------------------------------------
@@ -158,6 +161,13 @@ _INDICATOR_AMOUNTS: tuple[tuple[str, str, str, str], ...] = (
 AMOUNT_INDICATORS: tuple[str, ...] = tuple(n for n, *_ in _INDICATOR_AMOUNTS)
 
 _DECLARED += tuple(_f(n, pl.Float64, zh, en, d, unit=_WAN) for n, zh, en, d in _INDICATOR_AMOUNTS)
+# figures read only for the audit: readings in indicator_sources (named in findings), no column of the indicators table
+_DECLARED += (
+    _f("fiscal_gpb_revenue", pl.Float64, "一般公共预算拨款收入", "general public budget appropriation",
+       "This year's 一般公共预算拨款收入, as the summary tables and the revenue table print it (audit only).", unit=_WAN),
+    _f("expenditure_grand_total", pl.Float64, "支出总计", "expenditure grand total",
+       "支出总计, carry-forward included: the base of a change the document states for the grand total (audit only).", unit=_WAN),
+)
 _DECLARED += (
     _f("three_public_change_reason", pl.Utf8, "“三公”增减原因", "three public change reason", "The reason the document gives for the change of its “three public” expenditure."),
     _f("insured_residents", pl.Int64, "城乡居民参保人数", "insured residents", "Residents insured in the city-and-rural residents' medical insurance (persons; 万人 converted); the actual figure preferred over a target.", unit="人", checks=_NONNEG),
@@ -239,7 +249,8 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "line_items": ("doc_id", "source_file", "table_id", "table_title", "block", "row_index", "row_label", "row_key", "code", "code_system", "code_level", "parent_code", "measure", "period", "column_header", "value", "value_wan", "value_original", "unit", "unit_assumed", "line_no", "line_text", "location", "ocr"),
     "facts": ("doc_id", "source_file", "fact_name", "value", "unit", "original", "line_no", "line_text", "location", "ocr", "sentence", "qualifier", "text"),
     "indicators": ("source_file", "doc_id", *_META, *_INDICATOR_COLUMNS),
-    "indicator_sources": ("doc_id", "source_file", "indicator", "value", "source_kind", "source_ref", "line_no", "original", "chosen", "agreeing"),
+    "indicator_sources": ("doc_id", "source_file", "indicator", "value", "source_kind", "source_ref", "line_no", "original", "precision", "chosen",
+                          "agreeing"),
     "panel": ("unit_name", "adcode", "year", "doc_kind", "province", "city", "county", "doc_id", "source_file", "n_documents",
               *(c for c in _INDICATOR_COLUMNS), *(f"{n}{s}" for n, _ in _TREND for s in ("_yoy_pct", "_cagr_pct")),
               "prior_doc_expenditure_total", "prev_expenditure_mismatch", "prior_doc_three_public_total", "three_public_prev_mismatch"),

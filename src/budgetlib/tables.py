@@ -331,8 +331,11 @@ _TITLE_STOPS = re.compile(r"[，。；:：!！?？《》]")
 
 
 def _is_placeholder(table: Table) -> bool:
-    """A title with nothing under it: a table-of-contents entry, not a table."""
-    return not table.rows and not table.notes and table.unit is None
+    """A title with no unit, no note and nothing under it but lines of text without a figure
+    (the next entries of a table of contents printed without dot leaders and page numbers):
+    a table-of-contents entry, not a table. A table, even an empty one, has a header of cells."""
+    lines_of_text = all(len(_nonempty(r.cells)) <= 1 and not _row_has_amount(r.cells) for r in table.rows)
+    return lines_of_text and not table.notes and table.unit is None
 
 
 def _title_unit(title: str) -> str | None:
@@ -351,7 +354,8 @@ def find_tables(rows: Sequence[Row]) -> list[Table]:
 
     A table starts at its title and runs until the next title (of a standard table or any
     other), or the next stretch of prose. A title that repeats the table just read (a page
-    break) continues it. A title with nothing under it (a table-of-contents entry) is dropped.
+    break) continues it. A title with nothing under it but lines of text (a table-of-contents
+    entry) is dropped.
     """
     tables: list[Table] = []
     current: Table | None = None
