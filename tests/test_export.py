@@ -45,7 +45,7 @@ def test_csv_xlsx_dta_hold_the_same_values_and_chinese_labels(exported: Path) ->
     dta, meta = pyreadstat.read_dta(str(exported / "panel.dta"), output_format="polars")
     labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
     assert labels["expenditure_total"].startswith("本年支出合计")
-    assert meta.variable_value_labels["doc_kind"] == {1: "预算 budget", 2: "决算 final"}
+    assert meta.variable_value_labels["doc_kind"] == {1: "预算 budget", 2: "决算 final", 3: "调整预算 adjusted budget"}
     for row in csv.iter_rows(named=True):
         x = xlsx_rows[row["source_file"]]
         d = dta.filter(pl.col("source_file") == row["source_file"]).to_dicts()[0]

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from budgetlib.indicators import Reading, agree, choose, compute
+from budgetlib.indicators import Reading, agree, choose, compute, extend
+from budgetlib.pipeline import process_bytes
 from budgetlib.tables import LineItem
+
+from .conftest import RAW
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,33 @@ def test_a_grand_total_change_is_taken_from_the_grand_total() -> None:
     facts = [F("expenditure_total_change", -56.95, "56.95万元", qualifier="grand_total")]
     values, _ = compute(items, facts)
     assert values["prev_expenditure_total"] == pytest.approx(3052.34)
+
+
+# When only the change of 支出总计 (carry-forward included) is stated, the prior-year figure derived
+# from it is the prior year's grand total; the change was then figured as this year's 本年支出合计
+# minus it — a change the document never states. Like is compared with like: the grand totals.
+def test_a_grand_total_change_is_not_mixed_with_this_years_total() -> None:
+    items = [item("summary", "本年支出合计", "total", 2940.05, "2940.05"), item("summary", "总计", "total", 2995.39, "2995.39")]
+    facts = [F("expenditure_total_change", -56.95, "56.95万元", qualifier="grand_total")]
+    out = extend(compute(items, facts)[0], 2024, None)
+    assert out["expenditure_total_change"] == pytest.approx(-56.95)
+    assert out["expenditure_total_change_pct"] == pytest.approx(-56.95 / 3052.34 * 100)
+    # a change of this year's total is still this year's total minus the prior year's
+    plain = extend(compute(items, [F("expenditure_total_change", -60.0, "60万元")])[0], 2024, None)
+    assert plain["prev_expenditure_total"] == pytest.approx(3000.05) and plain["expenditure_total_change"] == pytest.approx(-60.0)
+
+
+def test_a_grand_total_change_with_a_carry_forward_in_a_document() -> None:
+    src = (RAW / "lanxian_2024_final.txt").read_text(encoding="utf-8")
+    text = (src.replace("年初结转和结余\t29\t", "年初结转和结余\t29\t100.00")
+               .replace("年末结转和结余\t60\t0.00", "年末结转和结余\t60\t100.00")
+               .replace("总计\t31\t392.51\t总计\t62\t392.51", "总计\t31\t492.51\t总计\t62\t492.51")
+               .replace("2024年度收入总计392.51万元，支出总计392.51万元。与上年相比",
+                        "2024年度收入总计492.51万元，支出总计492.51万元。与上年相比"))
+    assert text.count("492.51") == 4
+    row = process_bytes(text.encode("utf-8"), "x.txt").indicators
+    assert row["expenditure_total"] == pytest.approx(392.51)
+    assert row["expenditure_total_change"] == pytest.approx(-570.56)  # the document: 支出总计…减少570.56万元
 
 
 def test_carryover_from_the_summary_tables_income_side() -> None:

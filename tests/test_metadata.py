@@ -227,6 +227,19 @@ def test_county_from_the_text_when_the_unit_name_has_none() -> None:
     assert (got.county, got.adcode) == ("怀来县", "130730")
 
 
+# A county missing from the division table (深圳市龙华区, created 2016) matched its only namesake
+# in another province (海南省海口市龙华区) although the unit name says 深圳市: a candidate that
+# contradicts a city or province the unit name names is never taken; the most specific place
+# the name is consistent with is.
+def test_county_contradicting_the_city_in_the_unit_name_is_not_taken() -> None:
+    got = read_metadata("深圳市龙华区医疗保障局\n2024年部门预算\n负责龙华区医疗保障工作。".encode())
+    assert (got.province, got.city, got.county, got.adcode) == ("广东省", "深圳市", None, "440300")
+    hainan = meta("海口市龙华区医疗保障局\n2024年部门预算")
+    assert (hainan.county, hainan.adcode) == ("龙华区", "460106")
+    wrong_province = meta("广东省龙华区医疗保障局\n2024年部门预算")
+    assert (wrong_province.province, wrong_province.county, wrong_province.adcode) == ("广东省", None, "440000")
+
+
 # ---------------------------------------------------------------------------------------
 # Titles: year, kind, unit name
 
@@ -263,6 +276,43 @@ def test_unit_name_strips_codes_and_suffixes() -> None:
     assert once.unit_name is None
     below = meta("2024年度部门预算\n北京市朝阳区教育委员会\n目录")
     assert (below.unit_name, below.adcode) == ("北京市朝阳区教育委员会", "110105")
+
+
+# A 决算 published in 2024 for fiscal 2023 (“2024年部门决算公开（2023年度）”) got the publication
+# year: an explicit fiscal year (a bracketed year after the kind, or the year of N年度决算)
+# beats it.
+@pytest.mark.parametrize(
+    ("title", "year"),
+    [
+        ("元氏县医疗保障局\n2024年部门决算公开（2023年度）", 2023),
+        ("元氏县医疗保障局2024年部门决算公开(2023年)", 2023),
+        ("元氏县医疗保障局2024年公开2023年度部门决算", 2023),
+        ("元氏县医疗保障局2023年度部门决算（2024年9月公开）", 2023),
+    ],
+    ids=["bracket-fiscal-year", "bracket-year", "year-before-kind", "bracket-publication-date"],
+)
+def test_fiscal_year_stated_after_the_title_wins_over_the_publication_year(title: str, year: int) -> None:
+    got = meta(title)
+    assert (got.year, got.doc_kind, got.unit_name) == (year, "final", "元氏县医疗保障局")
+
+
+# An adjusted budget (调整预算) was read as an ordinary 预算, so the panel took it for a duplicate of
+# the original budget of the same unit and year and kept only one of them.
+@pytest.mark.parametrize(
+    "title",
+    ["元氏县医疗保障局2023年部门调整预算", "元氏县医疗保障局2023年部门预算调整情况说明", "元氏县医疗保障局\n2023年度调整预算公开"],
+    ids=["adjusted-budget", "budget-adjustment", "two-lines"],
+)
+def test_adjusted_budget_is_a_kind_of_its_own(title: str) -> None:
+    got = meta(title)
+    assert (got.doc_kind, got.year, got.unit_name) == ("adjusted_budget", 2023, "元氏县医疗保障局")
+    assert meta("元氏县医疗保障局2023年部门预算").doc_kind == "budget"
+
+
+# “X关于2023年度部门决算的说明” left 关于 at the end of the unit name (and then no unit name at all).
+def test_unit_name_before_guanyu_in_the_title() -> None:
+    got = read_metadata("元氏县医疗保障局关于2023年度部门决算的说明\n".encode())
+    assert (got.unit_name, got.year, got.doc_kind, got.adcode) == ("元氏县医疗保障局", 2023, "final", "130132")
 
 
 def test_markdown_title_over_two_lines() -> None:

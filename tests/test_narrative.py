@@ -786,6 +786,33 @@ def test_county_matching_needs_residents_medical_insurance() -> None:
     assert pairs("县级配套资金500万元。") == set()
 
 
+# 医疗救助 (medical assistance) is another scheme: its county matching (城乡居民医疗救助县级配套资金) is
+# not the subsidy to the residents' insurance fund, whichever label would name it, and whether
+# it comes before or after the insurance's own matching (it won the tie when listed first).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "项目支出包括：城乡居民医疗救助县级配套资金34万元、城乡居民基本医疗保险县级配套资金3500万元。",
+        "城乡居民医保县级配套资金3500万元、医疗救助县级配套资金34万元。",
+        "城乡居民医保县级配套资金3500万元，城乡居民医疗救助县级配套资金34万元。",
+    ],
+    ids=["assistance-first", "assistance-after-county-label", "assistance-after-residents-label"],
+)
+def test_medical_assistance_matching_is_not_the_resident_insurance_subsidy(text: str) -> None:
+    assert ("resident_subsidy", 34.0) not in pairs(text)
+    assert indicators(text)["resident_subsidy"] == pytest.approx(3500.0)
+
+
+# A flow of an earlier year (the subsidy of 2023 in a 2024 document) is not this year's: it was
+# read as this year's subsidy, and the first reading won. Without a prior-year fact name for
+# the item, an earlier year's figure gives nothing.
+def test_prior_year_subsidy_is_not_this_years_subsidy() -> None:
+    text = "2023年城乡居民医保县级配套资金4000万元。2024年城乡居民医保县级配套资金4200万元。"
+    assert indicators(text)["resident_subsidy"] == pytest.approx(4200.0)
+    assert indicators("2023年城乡居民医保县级配套资金4000万元。")["resident_subsidy"] is None
+    assert indicators("2023年机关运行经费12万元，2024年机关运行经费10万元。")["org_running_cost"] == pytest.approx(10.0)
+
+
 # 城乡居民 counted in the breakdown of all the insured (其中城乡居民…，职工…) are the insured residents.
 @pytest.mark.parametrize(
     "text",

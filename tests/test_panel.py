@@ -70,7 +70,7 @@ def test_every_reference_row_has_a_source() -> None:
     assert with_figures.height >= 8
     assert with_figures["notice_title"].null_count() == 0
     assert standards.tiers().height == 31 and standards.tiers()["source"].null_count() == 0
-    assert standards.central_share("河北省") == 60.0 and standards.central_share("陕西省") == 80.0
+    assert standards.central_share("河北省", 2024) == 60.0 and standards.central_share("陕西省", 2024) == 80.0
     assert standards.province_shares()["source"].null_count() == 0
 
 
@@ -78,6 +78,21 @@ def test_yuanshi_expected_local_share() -> None:
     row = _indicators("yuanshi_2023_budget.txt")
     assert row["central_share_pct"] == 60.0
     assert row["expected_local_share_per_capita_yuan"] == pytest.approx(640 * 0.4)
+
+
+# The tiers of 国办发〔2018〕67号 apply from 2019 (the tier file's year_from): a 2018 河北 document
+# got central share 60 % and an expected local share, where the notices of the time said only
+# 东部各省按一定比例. Before the tiers apply both are blank.
+def test_central_share_tiers_are_not_applied_before_they_apply() -> None:
+    from budgetlib.indicators import extend
+
+    first = standards.tiers()["year_from"].min()
+    assert first == 2019 and standards.central_share("河北省", first - 1) is None
+    assert standards.central_share("河北省", first) == 60.0 and standards.central_share("河北省", None) is None
+    out = extend({"resident_subsidy": 100.0, "insured_residents": 10000}, 2018, "河北省")
+    assert out["national_standard_per_capita_yuan"] == 490.0
+    assert out["central_share_pct"] is None and out["expected_local_share_per_capita_yuan"] is None
+    assert _indicators("zhengding_2018_budget.txt")["central_share_pct"] is None
 
 
 def _shift_year(text: str, new_year: int, old_year: int) -> str:
@@ -206,3 +221,42 @@ def test_documents_whose_unit_or_year_is_unknown_are_not_duplicates_of_each_othe
     assert sorted(panel["doc_id"].to_list()) == ["a", "b", "c", "d", "e"]  # the byte-identical copy of c is the one duplicate
     assert duplicates["source_file"].sort().to_list() == ["c.txt", "copy of c.txt"]
     assert panel["expenditure_total_yoy_pct"].is_null().all()
+
+
+def test_documents_of_unnamed_units_in_one_county_are_not_duplicates(tmp_path: Path) -> None:
+    """A county code does not identify a unit: two documents of one county, year and kind whose unit
+    names could not be read (a 医疗保障局's and a 财政局's) were one "duplicate" set and one left the
+    panel; of consecutive years, one's growth was figured against the other's."""
+    from budgetlib.panel import build_panel
+    from budgetlib.schemas import empty_frame
+
+    base = {c: None for c in empty_frame("indicators").columns} | {
+        "adcode": "130132", "province": "河北省", "city": "石家庄市", "county": "元氏县", "doc_kind": "final"}
+    rows = [
+        {**base, "doc_id": "a", "source_file": "ybj.txt", "year": 2023, "expenditure_total": 5000.0},
+        {**base, "doc_id": "b", "source_file": "czj.txt", "year": 2023, "expenditure_total": 800.0},
+        {**base, "doc_id": "c", "source_file": "czj2024.txt", "year": 2024, "expenditure_total": 900.0},
+        {**base, "doc_id": "a", "source_file": "copy of ybj.txt", "year": 2023, "expenditure_total": 5000.0},
+    ]
+    panel, duplicates = build_panel(pl.DataFrame(rows, schema=empty_frame("indicators").schema))
+    assert sorted(panel["doc_id"].to_list()) == ["a", "b", "c"]  # only the byte-identical copy is a duplicate
+    assert duplicates["source_file"].sort().to_list() == ["copy of ybj.txt", "ybj.txt"]
+    assert panel["expenditure_total_yoy_pct"].is_null().all()
+    # read from text: no unit name, the county from the body
+    for name, amount in (("a.txt", 5000), ("b.txt", 800)):
+        (tmp_path / name).write_text(f"2023年度部门决算\n元氏县本年支出合计{amount}万元，用于元氏县的工作。\n", encoding="utf-8")
+    outputs = ingest([tmp_path])
+    assert outputs.frames["panel"]["adcode"].to_list() == ["130132", "130132"]
+    assert sorted(outputs.frames["panel"]["expenditure_total"].to_list()) == [800.0, 5000.0]
+    assert outputs.frames["panel_duplicates"].height == 0
+
+
+def test_adjusted_budget_is_not_a_duplicate_of_the_budget(tmp_path: Path) -> None:
+    """An adjusted budget (调整预算) was read as a 预算 and deduplicated against the original budget
+    of the same unit and year: the researcher silently got one of the two figures."""
+    (tmp_path / "a.txt").write_text("元氏县医疗保障局2023年部门预算\n2023年本年支出合计5000万元。\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("元氏县医疗保障局2023年部门调整预算\n2023年调整后本年支出合计5600万元。\n", encoding="utf-8")
+    outputs = ingest([tmp_path])
+    assert outputs.frames["panel_duplicates"].height == 0
+    panel = outputs.frames["panel"].sort("doc_kind")
+    assert panel.select("doc_kind", "expenditure_total").rows() == [("adjusted_budget", 5600.0), ("budget", 5000.0)]

@@ -26,6 +26,13 @@ NOTEBOOKS = ROOT / "notebooks"
 runner = CliRunner()
 
 
+def test_reports_name_every_document_kind() -> None:
+    """The kinds reports label are the schema's (an adjusted budget is 调整预算, not a blank)."""
+    from budgetlib import report, schemas
+
+    assert report._KIND == schemas.DOC_KINDS
+
+
 def test_notebooks_are_stored_without_outputs() -> None:
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)

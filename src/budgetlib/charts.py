@@ -196,7 +196,7 @@ def findings_chart(findings: pl.DataFrame) -> alt.Chart:
 def _label(panel: pl.DataFrame) -> pl.DataFrame:
     return panel.with_columns(
         pl.concat_str([pl.col("county").fill_null(pl.col("unit_name")), pl.lit(" "), pl.col("year").cast(pl.Utf8),
-                       pl.lit(" "), pl.col("doc_kind").replace_strict({"budget": "预算", "final": "决算"}, default="")]).alias("文档")
+                       pl.lit(" "), pl.col("doc_kind").replace_strict(schemas.DOC_KINDS, default="")]).alias("文档")
     )
 
 
@@ -227,7 +227,7 @@ def three_public_panel_chart(panel: pl.DataFrame) -> alt.Chart:
     )
 
 
-_KIND = {"budget": "部门预算", "final": "部门决算"}
+_KIND = {kind: f"部门{zh}" for kind, zh in schemas.DOC_KINDS.items()}
 
 
 def report_header(row: Mapping[str, object]) -> str:

@@ -47,8 +47,8 @@ __all__ = ["export_all", "starts_formula", "stata_name", "dictionary_markdown", 
 
 _PINNED = dt.datetime(2000, 1, 1, 0, 0, 0)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-_KIND_CODES = {"budget": 1, "final": 2}
-_KIND_LABELS: dict[int | float, str] = {1: "预算 budget", 2: "决算 final"}
+_KIND_CODES = {"budget": 1, "final": 2, "adjusted_budget": 3}
+_KIND_LABELS: dict[int | float, str] = {code: f"{schemas.DOC_KINDS[kind]} {kind.replace('_', ' ')}" for kind, code in _KIND_CODES.items()}
 # Text a spreadsheet runs as a formula (OWASP's CSV-injection list: =, +, -, @, tab, carriage
 # return first), unless it is a plain number, which a spreadsheet reads as that number.
 _FORMULA_START = r"^[=+\-@\t\r]"
@@ -269,8 +269,6 @@ def _xlsx(sheets: dict[str, pl.DataFrame], path: Path) -> Path:
 # ---------------------------------------------------------------------------------------
 # Fiscal Data Package
 
-_PHASES = {"budget": "approved", "final": "executed"}
-
 
 def _fiscal_rows(line_items: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     meta = documents.select("doc_id", "source_file", "unit_name", "province", "city", "county", "adcode", "year", "doc_kind")
@@ -288,7 +286,7 @@ def _fiscal_rows(line_items: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFr
         pl.when(econ).then(pl.col("code")).alias("econ_code"),
         pl.when(econ).then(pl.col("code").str.slice(0, 3)).alias("econ_class"),
         pl.when(econ).then(pl.col("row_label")).alias("econ_label"),
-        pl.when(pl.col("doc_kind") == "budget").then(pl.col("value_wan")).alias("amount_approved"),
+        pl.when(pl.col("doc_kind").is_in(["budget", "adjusted_budget"])).then(pl.col("value_wan")).alias("amount_approved"),
         pl.when(pl.col("doc_kind") == "final").then(pl.col("value_wan")).alias("amount_executed"),
         "line_no",
     ).sort("doc_id", "table_id", "line_no", "block", "column_header", nulls_last=True)
@@ -298,14 +296,14 @@ _FDP_FIELDS = {
     "doc_id": ("string", "Document id (SHA-256 prefix of the input file)"),
     "unit_name": ("string", "单位名称 unit"), "province": ("string", "省份"), "city": ("string", "地市"),
     "county": ("string", "区县"), "adcode": ("string", "6-digit administrative-division code"),
-    "year": ("integer", "fiscal year"), "phase": ("string", "budget (部门预算) or final (部门决算)"),
+    "year": ("integer", "fiscal year"), "phase": ("string", "budget (部门预算), adjusted_budget (调整预算) or final (部门决算)"),
     "table_id": ("string", "standard table"), "block": ("integer", "side-by-side block of the table (收入 0, 支出 1 …)"),
     "row_label": ("string", "row label as printed"), "column_header": ("string", "column header as printed (levels joined by /)"),
     "measure": ("string", "column meaning (total, basic, project …)"), "period": ("string", "current, prior, change or budgeted"),
     "function_code": ("string", "支出功能分类 code (类3/款5/项7 digits)"), "function_class": ("string", "类 code"),
     "function_kuan": ("string", "款 code"), "function_label": ("string", "name of the function code"),
     "econ_code": ("string", "经济分类 code"), "econ_class": ("string", "经济分类 类 code"), "econ_label": ("string", "name of the economic code"),
-    "amount_approved": ("number", "amount in 万元 in a budget (approved) document"),
+    "amount_approved": ("number", "amount in 万元 in a budget or adjusted budget (approved) document"),
     "amount_executed": ("number", "amount in 万元 in final accounts (executed)"),
     "line_no": ("integer", "source line"),
 }

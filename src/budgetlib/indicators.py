@@ -157,13 +157,13 @@ def is_count(value: float, unit: str) -> bool:
 def of_the_other_kind(qualifier: str, doc_kind: str | None) -> bool:
     """Whether a fact is the figure of the other kind of account than the document's: a sentence
     stating an item's budget and its final figure marks them "budget" / "final" (see
-    :func:`budgetlib.narrative.extract_facts`); a 决算 reports the final one, a 预算 the budget.
-    Of a document of unknown kind both are read.
+    :func:`budgetlib.narrative.extract_facts`); a 决算 reports the final one, a 预算 (or 调整预算)
+    the budget. Of a document of unknown kind both are read.
 
     >>> of_the_other_kind("budget", "final"), of_the_other_kind("fiscal,final", "final"), of_the_other_kind("budget", None)
     (True, False, False)
     """
-    other = {"budget": "final", "final": "budget"}.get(doc_kind or "")
+    other = {"budget": "final", "adjusted_budget": "final", "final": "budget"}.get(doc_kind or "")
     return other is not None and other in qualifier.split(",")
 
 
@@ -290,22 +290,35 @@ def _derived(name: str, value: float, precision: float, ref: str, line: int | No
     return Reading(name, round(value, 10), precision, "derived", ref, line, original, priority)
 
 
+def _stated_changes(facts: Sequence[FactLike], change_names: Iterable[str]) -> tuple[list[FactLike], bool]:
+    """The stated changes a prior-year value is derived from, and whether they are changes of the
+    grand total (收支总计, carry-over included): those only when nothing closer is stated. A change
+    of the fiscal appropriations alone is not a change of the unit's total.
+
+    >>> from budgetlib.narrative import Fact
+    >>> grand = Fact("expenditure_total_change", -5.0, "万元", "5万元", 1, "", "grand_total")
+    >>> _stated_changes([grand], ("expenditure_total_change",))[1], _stated_changes([], ("expenditure_total_change",))[1]
+    (True, False)
+    """
+    names = set(change_names)
+    changes = [f for f in facts if f.name in names and f.value is not None and "fiscal" not in f.qualifier.split(",")]
+    plain = [f for f in changes if "grand_total" not in f.qualifier.split(",")]
+    return (plain, False) if plain else (changes, bool(changes))
+
+
 def _change_readings(target: str, base: Reading | None, facts: Sequence[FactLike], change_names: Iterable[str], priority: int,
                      grand_base: Reading | None = None) -> list[Reading]:
-    """Prior-year value = this year's value − the stated change.
-
-    A change of the fiscal appropriations alone is not a change of the unit's total. A change
-    of the grand total (收支总计, carry-over included) is used only when nothing closer is
-    stated, and then against the grand total (``grand_base``), never against this year's total.
+    """Prior-year value = this year's value − the stated change (:func:`_stated_changes`); a
+    change of the grand total against the grand total (``grand_base``), never against this
+    year's total — the prior-year value is then the prior year's grand total.
     """
     out: list[Reading] = []
-    changes = [f for f in facts if f.name in change_names and f.value is not None and "fiscal" not in f.qualifier.split(",")]
-    plain = [f for f in changes if "grand_total" not in f.qualifier.split(",")]
-    if not plain:
+    changes, of_grand = _stated_changes(facts, change_names)
+    if of_grand:
         base = grand_base
     if base is None:
         return out
-    for fact in plain or changes:
+    for fact in changes:
         if fact.value is not None:
             prec = base.precision + _precision(fact.original, fact.unit, False)
             out.append(_derived(target, base.value - fact.value, prec, f"{fact.name}@{fact.line_no}", fact.line_no,
@@ -403,9 +416,9 @@ def compute(items: Sequence[LineItem], facts: Sequence[FactLike], doc_kind: str 
                                    " + ".join(f"{p.value:g}" for p in prev_parts if p), 3))
     settle("three_public_prev_total", prev_extra)
     grand = settle("expenditure_grand_total")
-    settle("prev_expenditure_total", _change_readings(
-        "prev_expenditure_total", chosen["expenditure_total"], facts,
-        ("expenditure_total_change", "expenditure_grand_total_change"), 2, grand_base=grand))
+    expenditure_changes = ("expenditure_total_change", "expenditure_grand_total_change")
+    prev = settle("prev_expenditure_total", _change_readings(
+        "prev_expenditure_total", chosen["expenditure_total"], facts, expenditure_changes, 2, grand_base=grand))
 
     # figures read only for the audit (they have no column in the indicators table)
     for name in dict.fromkeys(r.indicator for r in rules()):
@@ -420,6 +433,9 @@ def compute(items: Sequence[LineItem], facts: Sequence[FactLike], doc_kind: str 
             values[name] = int(round(reading.value))
         else:
             values[name] = round(reading.value, 6)
+    if grand is not None and prev is not None and prev.source_kind == "derived" and _stated_changes(facts, expenditure_changes)[1]:
+        # the prior year's grand total: the change is of the grand totals (like with like), see extend
+        values["expenditure_total_change"] = round(grand.value - prev.value, 6)
     values["three_public_change_reason"] = _reason(facts)
     values["resident_subsidy_source"] = describe(chosen.get("resident_subsidy"))
     values["insured_residents_source"] = describe(chosen.get("insured_residents"))
@@ -457,14 +473,16 @@ def extend(values: Mapping[str, object], year: int | None, province: str | None)
     城乡居民医保 matching: yuan per insured resident against the year's national standard, and —
     where the share rules allow — the county's expected share and the gap. “三公”: change and
     percent change, total and parts. Structure: shares of basic/project/personnel, YoY of the
-    total against the prior year the document states. Blank whenever an input is blank.
+    total against the prior year the document states (of the grand totals where the document
+    states only the change of its 支出总计: ``values`` then gives the change). Blank whenever an
+    input is blank.
     """
     from budgetlib import standards  # reference data: loaded once, cached
 
     out = dict(values)
     per_capita = _ratio(values.get("resident_subsidy"), values.get("insured_residents"), 10000.0)
     standard = standards.national_standard(year)
-    central = standards.central_share(province)
+    central = standards.central_share(province, year)
     county = standards.county_share(province, year)
     out["resident_subsidy_per_capita_yuan"] = per_capita
     out["national_standard_per_capita_yuan"] = standard
@@ -484,7 +502,10 @@ def extend(values: Mapping[str, object], year: int | None, province: str | None)
     out["basic_share_pct"] = _ratio(values.get("basic_expenditure"), values.get("expenditure_total"), 100.0)
     out["project_share_pct"] = _ratio(values.get("project_expenditure"), values.get("expenditure_total"), 100.0)
     out["personnel_share_pct"] = _ratio(values.get("personnel_expenditure"), values.get("basic_expenditure"), 100.0)
-    out["expenditure_total_change"] = _minus(values.get("expenditure_total"), values.get("prev_expenditure_total"))
+    # compute gives the change itself where prev_expenditure_total is the prior year's grand total
+    grand_change = values.get("expenditure_total_change")
+    out["expenditure_total_change"] = (grand_change if grand_change is not None
+                                       else _minus(values.get("expenditure_total"), values.get("prev_expenditure_total")))
     out["expenditure_total_change_pct"] = _ratio(out["expenditure_total_change"], values.get("prev_expenditure_total"), 100.0)
     return out
 

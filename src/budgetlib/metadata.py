@@ -3,7 +3,7 @@
 Takes the numbered, normalised lines of one document (:class:`budgetlib.read.Line`, as
 given by :func:`budgetlib.read.load_lines`) and gives a :class:`DocMeta`: the unit's name,
 its province / city / county and the 6-digit adcode of the most specific of them, the kind
-of document (``"budget"`` for 预算, ``"final"`` for 决算), the fiscal year, and for each
+of document (``"budget"`` for 预算, ``"final"`` for 决算, ``"adjusted_budget"`` for 调整预算), the fiscal year, and for each
 field the line number it was read from. Nothing here looks at a file name: files arrive
 with arbitrary names, so everything comes from the text.
 
@@ -17,8 +17,8 @@ How the fields are found:
 
 * the **title** is the first short heading (one line, or up to three consecutive short lines
   such as ``2026 年度`` / ``福州市仓山生态环境局`` / ``单位预算``) that reads
-  ``[unit] [year 年(度)] [部门|单位] 预算|决算 [公开|说明|…]``; it gives the year and the
-  kind, and usually the unit name;
+  ``[unit] [year 年(度)] [部门|单位] 预算|决算|调整预算 [公开|说明|…] [（fiscal year）]``; it gives
+  the year and the kind, and usually the unit name;
 * the **unit name** comes from the title, else from a labelled field (部门名称:, 单位名称:,
   预算单位:, 编制部门:, …), else a page header ``473 元氏县医疗保障局``, else the sentence
   ``现将X2024年…预算公开如下``; numeric unit codes are stripped;
@@ -26,7 +26,9 @@ How the fields are found:
   read as 岚县), then in the title, and only then in the rest of the text. Duplicate names
   (普陀区 in 上海 and 舟山) are settled by the other division names in the unit name, then
   by the provinces and cities the text mentions; when that does not settle it, the adcode
-  is left empty rather than guessed. Province and city are filled from the adcode.
+  is left empty rather than guessed. A place that contradicts a city or province the unit
+  name itself names is never taken (深圳市龙华区, missing from the table, is not 海口市's
+  龙华区): the most specific place the name fits is. Province and city are filled from the adcode.
 """
 
 from __future__ import annotations
@@ -221,7 +223,9 @@ def short_name(name: str) -> str | None:
 _CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "○": "0"}
 _YEAR = r"(?:19|20)\d{2}|[一二][〇零○一二三四五六七八九]{3}"
 _YEAR_RE = re.compile(rf"(?P<y>{_YEAR})\s*年\s*度?")
-_KIND_RE = re.compile(r"(?:(?:[省市县区州旗]级|本级)?(?:部门|单位))?\s*(?P<k>预算|决算)")
+#: a fiscal year stated in brackets after the kind: 部门决算公开（2023年度）
+_FISCAL_YEAR_AFTER = re.compile(rf"\(\s*(?P<y>{_YEAR})\s*年\s*度?\s*\)")
+_KIND_RE = re.compile(r"(?:(?:[省市县区州旗]级|本级)?(?:部门|单位))?\s*(?P<k>调整预算|预算调整|预算|决算)")
 _POST_OK = re.compile(
     r"(?:信息|公开|情况|说明|报告|表|目录|文本|附表|批复|公告|全文|材料|汇编|编制|的|书|及|和|与)*"
 )
@@ -249,13 +253,14 @@ def parse_year(text: str) -> int | None:
 
 
 def clean_unit(text: str) -> str:
-    """Strip a unit name of numeric codes, 关于, quotes and spaces.
+    """Strip a unit name of numeric codes, 关于 (before it, or after it: X关于2023年度…), quotes
+    and spaces.
 
-    >>> clean_unit("364正定县医疗保险管理中心 "), clean_unit("473 元氏县医疗保障局")
-    ('正定县医疗保险管理中心', '元氏县医疗保障局')
+    >>> clean_unit("364正定县医疗保险管理中心 "), clean_unit("473 元氏县医疗保障局"), clean_unit("元氏县医疗保障局关于")
+    ('正定县医疗保险管理中心', '元氏县医疗保障局', '元氏县医疗保障局')
     """
     text = _UNIT_CODE.sub("", text).strip(" \t*#\"'“”《》「」【】[]")
-    text = re.sub(r"^关于", "", text)
+    text = re.sub(r"^关于|关于$", "", text)
     return re.sub(r"\s+", "", text)
 
 
@@ -280,7 +285,7 @@ def looks_like_unit(text: str) -> bool:
 class Title:
     """What a title says; line numbers of each part (0 when absent)."""
 
-    kind: str  # "budget" | "final"
+    kind: str  # "budget" | "final" | "adjusted_budget"
     kind_line: int
     year: int | None = None
     year_line: int = 0
@@ -302,12 +307,19 @@ def _title_ish(line: Line) -> bool:
 def parse_title(text: str) -> tuple[str, int | None, str, str, int, int] | None:
     """Split a title into (kind, year, pre, mid, year_pos, kind_pos) or None.
 
-    ``pre`` is the text before the year, ``mid`` the text between year and kind.
+    ``pre`` is the text before the (first) year, ``mid`` the text between the year and the kind.
+    The fiscal year is the one stated for the accounts: a year in brackets after the kind
+    (``2024年部门决算公开（2023年度）``), else the last year before it (``2024年公开2023年度部门决算``);
+    an earlier year is the year of publication.
 
     >>> parse_title("正定县医疗保险管理中心2018年部门预算信息公开")[:4]
     ('budget', 2018, '正定县医疗保险管理中心', '')
     >>> parse_title("2024 年度单位决算公开")[:4]
     ('final', 2024, '', '')
+    >>> parse_title("2024年部门决算公开(2023年度)")[:2], parse_title("X局2024年公开2023年度部门决算")[:4]
+    (('final', 2023), ('final', 2023, 'X局', ''))
+    >>> parse_title("X局2023年部门调整预算")[:2], parse_title("X局2023年部门预算调整情况说明")[:2]
+    (('adjusted_budget', 2023), ('adjusted_budget', 2023))
     >>> parse_title("2024年预算收入3714.62万元") is None
     True
     """
@@ -317,21 +329,19 @@ def parse_title(text: str) -> tuple[str, int | None, str, str, int, int] | None:
             continue
         head = text[: m.start()]
         years = list(_YEAR_RE.finditer(head))
-        if years:
-            y = years[-1]
-            pre, mid, year, year_pos = (
-                head[: y.start()],
-                head[y.end() :],
-                parse_year(y["y"]),
-                y.start(),
-            )
-        else:
-            pre, mid, year, year_pos = head, "", None, -1
+        pre, mid = (head[: years[0].start()], head[years[-1].end() :]) if years else (head, "")
         if _SENTENCE_PUNCT.search(head) or len(pre) > _MAX_UNIT + 10 or len(mid) > _MAX_UNIT + 10:
             return None
-        kind = "budget" if m["k"] == "预算" else "final"
+        stated = _FISCAL_YEAR_AFTER.search(text, m.end())
+        year, year_pos = (
+            (parse_year(stated["y"]), stated.start("y")) if stated
+            else (parse_year(years[-1]["y"]), years[-1].start()) if years
+            else (None, -1)
+        )
+        kind = "final" if m["k"] == "决算" else "adjusted_budget" if "调整" in m["k"] else "budget"
         return kind, year, pre.strip(), mid.strip(), year_pos, m.start("k")
     return None
+
 
 
 def _title_from_window(window: Sequence[Line]) -> Title | None:
@@ -606,6 +616,26 @@ def narrow(
     return cands
 
 
+def fits_the_name(d: Division, head: Sequence[Mention]) -> bool:
+    """Whether ``d`` lies within one of the places of every higher-level name the unit name gives
+    (龙华区 of 海口市 does not fit 深圳市龙华区医疗保障局).
+
+    >>> idx = load_divisions()
+    >>> head = mentions_in("深圳市龙华区医疗保障局", 1, idx)
+    >>> [(d.adcode, fits_the_name(d, head)) for m in head for d in m.candidates]
+    [('440300', True), ('460106', False)]
+    """
+    return all(any(d.within(o) for o in m.candidates) for m in head if m.depth < d.depth)
+
+
+def _within_the_name(head: Sequence[Mention]) -> list[Mention]:
+    """The unit name's mentions with only the candidates that fit its other names (a county missing
+    from the division table is not its namesake elsewhere); a mention none of whose candidates
+    fit is dropped, so the most specific place the name is consistent with is taken."""
+    kept = ((m, tuple(d for d in m.candidates if fits_the_name(d, head))) for m in head)
+    return [replace(m, candidates=cands) for m, cands in kept if cands]
+
+
 def _deepest(mentions: Sequence[Mention]) -> Mention:
     return max(mentions, key=lambda m: (m.depth, -mentions.index(m)))
 
@@ -674,7 +704,8 @@ def resolve_place(
                 context += [
                     m for m in mentions_in(by_no[no].text, no, index) if _confirmed(m, body)
                 ]
-    target = _deepest(head) if head else (_deepest(context) if context else _body_target(body))
+    named = _within_the_name(head)
+    target = _deepest(named) if named else (_deepest(context) if context else _body_target(body))
     if target is None:
         return Place()
     cands = narrow(target, context, support_of(body), index)
@@ -694,7 +725,7 @@ class DocMeta:
     city: str | None
     county: str | None
     adcode: str | None  # most specific division identified: county, else city, else province
-    doc_kind: str | None  # "budget" | "final"
+    doc_kind: str | None  # "budget" | "final" | "adjusted_budget"
     year: int | None  # fiscal year
     evidence: dict[str, int] = field(default_factory=dict)
 

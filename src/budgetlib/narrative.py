@@ -17,7 +17,8 @@ How it reads:
   (``较上年6305.01万元``). An amount without a label of its own refers to the subject of the
   clause (``“三公”经费8.06万元，较2022年减少12万元`` → a change of the “三公” total).
 * A figure dated by an explicit earlier year in its clause (``2023年预算数为10.56万元`` in a 2024
-  document) is the prior-year value (or nothing, for older years); a zero without a unit
+  document) is the prior-year value (or nothing, for older years and items without one) —
+  a flow of a year is dated, a stock counted at a date (固定资产, 参保人数) is not; a zero without a unit
   (``预算为0``, ``为零``) is a figure too. Where a sentence gives an item's budget and its 决算
   figure (``全年预算10万元，支出决算8万元``), both are kept, marked ``budget`` / ``final``.
 * Statements without a figure give zero readings marked ``stated_zero``: ``与上年持平`` /
@@ -412,13 +413,17 @@ LABELS: tuple[Label, ...] = (
     _label(
         "resident_subsidy",
         r"(?:城乡)?居民(?:基本)?(?:医疗保险|医保|医疗)?[^，。；、:\d]{0,14}?(?:补助|配套)",
-        # another level's share (省级补助, 中央补助资金 …) is not the county's matching
-        reject="代办 职工 大病 缴费 参保 经办 人均 养老 低保 省级 省财政 中央 市级 市财政 上级",
+        # another level's share (省级补助, 中央补助资金 …) is not the county's matching, nor is
+        # another scheme's (城乡居民医疗救助县级配套 is 医疗救助)
+        reject="代办 职工 大病 缴费 参保 经办 人均 养老 低保 救助 省级 省财政 中央 市级 市财政 上级",
     ),
-    # the county's matching named by its level alone, after the scheme (城乡居民医保省级补助…，县级配套…)
+    # the county's matching named by its level alone, after the scheme (城乡居民医保省级补助…，县级配套…);
+    # the words just before it are part of the match, so that another scheme's matching
+    # (医疗救助县级配套, 养老保险县级配套) is rejected
     _label(
         "resident_subsidy",
-        r"(?:县|区|旗)(?:本?级|本?级财政|财政)(?:配套|补助)",
+        r"[^，。；、:\d]{0,10}?(?:县|区|旗)(?:本?级|本?级财政|财政)(?:配套|补助)",
+        reject="救助 职工 养老 大病",
         topic=r"居民(?:基本)?(?:医疗保险|医保)",
     ),
     _label("medical_assistance", r"医疗救助(?:补助)?(?:资金|经费|支出)?"),
@@ -455,6 +460,9 @@ THREE_PUBLIC_PARTS: tuple[str, ...] = (
 for _base in ("three_public_total", *THREE_PUBLIC_PARTS):
     CHANGE_OF[_base] = f"{_base}_change"
     PREV_OF[_base] = f"{_base}_prev"
+#: items counted at a date, not flows of a year: an earlier date does not make them another
+#: year's figure (截至2023年末固定资产 in a 2024 budget is its reading; see :func:`_dated`)
+STOCKS: frozenset[str] = frozenset({"fixed_assets_total", "carryover_in", "vehicles", "insured_residents"})
 #: items that may be scoped to fiscal appropriations (财政拨款基本支出 …); “三公” always is.
 FISCAL_SCOPED: frozenset[str] = frozenset(
     {
@@ -879,17 +887,23 @@ def _read_unlabelled(
 
 
 def _dated(kind: str, back: int, base: str) -> str:
-    """The kind of an amount of ``base`` dated ``back`` years before the document's year: a level
-    of the year before is the prior-year value ("prev"); any other figure of another year gives
-    nothing (""). Only items followed from year to year (:data:`CHANGE_OF`) are dated: a stock
-    (固定资产, 参保人数) stated at an earlier date is still the document's reading.
+    """The kind of an amount of ``base`` dated ``back`` years before the document's year.
+
+    A flow — what is received or spent in a year (支出, 收入, “三公”, the subsidy to the residents'
+    fund …) — of an earlier year is not this year's: a level of the year before is the prior-year
+    value ("prev", a reading only where the item has a prior-year fact, :data:`PREV_OF`); any
+    other figure of another year gives nothing (""). A stock counted at a date (:data:`STOCKS`:
+    固定资产 at 上年末, 结转 into the year, 参保人数 at 年末) stated at an earlier date is still the
+    document's reading.
 
     >>> _dated("level", 1, "three_public_total"), _dated("change", 1, "three_public_total")
     ('prev', '')
     >>> _dated("level", 0, "three_public_total"), _dated("level", 1, "fixed_assets_total")
     ('level', 'level')
+    >>> _dated("level", 1, "resident_subsidy"), _dated("level", 2, "resident_subsidy")
+    ('prev', '')
     """
-    if back == 0 or base not in CHANGE_OF:
+    if back == 0 or base in STOCKS:
         return kind
     return "prev" if kind == "level" and back == 1 else ""
 

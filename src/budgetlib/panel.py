@@ -8,7 +8,8 @@ Takes the ``indicators`` frame (one row per document, from :mod:`budgetlib.pipel
   panel, and the cross-document check: the prior year's figure *this* document states, against
   the figure the prior year's *own* document gives (a mismatch is flagged);
 * ``panel_duplicates``: documents that describe the same unit, year and kind (a document whose
-  unit, year or kind is unknown only its byte-identical copies); one is kept (the
+  unit name, year or kind is unknown only its byte-identical copies: a county code alone does
+  not identify a unit); one is kept (the
   most complete: most figures read, then the lowest doc id), the others are listed, never
   double-counted.
 """
@@ -40,17 +41,17 @@ def _completeness(frame: pl.DataFrame) -> pl.Expr:
 
 
 def _alone(*needed: str) -> pl.Expr:
-    """A grouping column that keeps a document apart from every other one when its unit (name
-    and adcode) or any of ``needed`` is unknown — null equals null when rows are grouped, and
-    two documents whose unit could not be read are not one unit: its doc id, else null."""
-    unknown = pl.col("unit_name").is_null() & pl.col("adcode").is_null()
-    unknown = pl.any_horizontal([unknown, *(pl.col(c).is_null() for c in needed)])
+    """A grouping column that keeps a document apart from every other one when its unit name or
+    any of ``needed`` is unknown — null equals null when rows are grouped, and two documents whose
+    unit could not be read are not one unit, even of one county (a 医疗保障局 and a 财政局): its
+    doc id, else null."""
+    unknown = pl.any_horizontal([pl.col(c).is_null() for c in ("unit_name", *needed)])
     return pl.when(unknown).then(pl.col("doc_id")).otherwise(None).alias("_alone")
 
 
 def _dedupe(indicators: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """One document per unit, year and kind; a document whose unit (name and adcode), year or
-    kind is unknown is a duplicate only of byte-identical copies of itself (same doc id)."""
+    """One document per unit, year and kind; a document whose unit name, year or kind is unknown
+    is a duplicate only of byte-identical copies of itself (same doc id)."""
     group = [*KEY, "_alone"]
     ranked = (
         indicators.with_columns(_completeness(indicators).alias("_filled"), _alone("year", "doc_kind"))

@@ -51,7 +51,8 @@ __all__ = ["Job", "ReportRun", "plan", "run_reports", "code_fingerprint", "write
 
 MANIFEST = "manifest.json"
 _BUILD = "_build"
-_KIND = {"budget": "预算", "final": "决算"}
+#: schemas.DOC_KINDS, written out: schemas loads polars, which this module does not import (above)
+_KIND = {"budget": "预算", "final": "决算", "adjusted_budget": "调整预算"}
 # What the provenance footer says about the build rather than the report's inputs: the commit
 # checked out. The code it names is in the key already (code_fingerprint), so a commit that
 # changes no code, notebook or data rebuilds nothing, and the footer names the commit built at.
@@ -140,6 +141,8 @@ def _title(row: Mapping[str, object]) -> str:
 
     >>> _title({"unit_name": "元氏县医疗保障局", "year": 2023, "doc_kind": "budget"})
     '元氏县医疗保障局 2023年预算'
+    >>> _title({"unit_name": "元氏县医疗保障局", "year": 2023, "doc_kind": "adjusted_budget"})
+    '元氏县医疗保障局 2023年调整预算'
     >>> _title({"unit_name": None, "year": None, "doc_kind": "final"})
     '未识别单位 决算（年份未识别）'
     """

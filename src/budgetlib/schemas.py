@@ -24,12 +24,18 @@ __all__ = [
     "FIELDS",
     "TABLE_COLUMNS",
     "AMOUNT_INDICATORS",
+    "DOC_KINDS",
     "schema",
     "validate",
     "empty_frame",
     "frame",
     "dictionary",
 ]
+
+
+#: document kinds (doc_kind) and their Chinese names: an adjusted budget (调整预算) is a kind of
+#: its own, never a duplicate of the budget it adjusts
+DOC_KINDS: dict[str, str] = {"budget": "预算", "final": "决算", "adjusted_budget": "调整预算"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +76,7 @@ _DECLARED: tuple[Field, ...] = (
     _f("city", pl.Utf8, "地市", "city", "Prefecture-level city (from the administrative-division reference)."),
     _f("county", pl.Utf8, "区县", "county", "County or district (from the administrative-division reference); blank for city and provincial units."),
     _f("adcode", pl.Utf8, "行政区划代码", "adcode", "6-digit administrative-division code of the most specific division identified.", checks=(pa.Check.str_matches(r"^\d{6}$"),)),
-    _f("doc_kind", pl.Utf8, "文档类型", "document kind", "budget (预算) or final (决算).", checks=(pa.Check.isin(["budget", "final"]),)),
+    _f("doc_kind", pl.Utf8, "文档类型", "document kind", "budget (预算), final (决算) or adjusted_budget (调整预算).", checks=(pa.Check.isin(list(DOC_KINDS)),)),
     _f("year", pl.Int64, "年度", "fiscal year", "Fiscal year the document covers.", checks=(pa.Check.in_range(1990, 2100),)),
     # --- tables ------------------------------------------------------------------------
     _f("table_id", pl.Utf8, "表格编号", "table id", "Standard table id (reference/tables.csv).", nullable=False),
@@ -156,7 +162,7 @@ _INDICATOR_AMOUNTS: tuple[tuple[str, str, str, str], ...] = (
     ("medical_assistance", "医疗救助", "medical assistance", "Medical assistance (function code 21013 医疗救助 or the stated amount)."),
     ("procurement_total", "政府采购", "government procurement", "Government procurement total (政府采购预算/支出总额)."),
     ("fixed_assets_total", "固定资产总额", "fixed assets", "Fixed assets held at the end of the previous year (资产总额)."),
-    ("prev_expenditure_total", "上年支出合计", "expenditure, prior year", "The prior year's expenditure total as this document states it (or this year's total minus the stated change)."),
+    ("prev_expenditure_total", "上年支出合计", "expenditure, prior year", "The prior year's expenditure total as this document states it (or this year's total minus the stated change; the prior year's 支出总计 where only the change of the grand total is stated)."),
 )
 AMOUNT_INDICATORS: tuple[str, ...] = tuple(n for n, *_ in _INDICATOR_AMOUNTS)
 
@@ -184,7 +190,7 @@ _DECLARED += (
     _f("resident_subsidy_per_capita_yuan", pl.Float64, "人均补助(元)", "subsidy per insured resident", "resident_subsidy × 10000 ÷ insured_residents: yuan per insured resident.", unit=_YUAN),
     _f("national_standard_per_capita_yuan", pl.Float64, "国家人均财政补助标准(元)", "national per-capita standard", "The year's national minimum per-capita fiscal subsidy (reference/resident_insurance_standards.csv); blank when none is on file.", unit=_YUAN),
     _f("subsidy_to_standard_ratio", pl.Float64, "人均补助/国家标准", "ratio to national standard", "resident_subsidy_per_capita_yuan ÷ national_standard_per_capita_yuan."),
-    _f("central_share_pct", pl.Float64, "中央分担比例(%)", "central share", "The central government's share of the subsidy in the document's province (国办发〔2018〕67号 tiers; reference/central_share_tiers.csv).", unit=_PCT),
+    _f("central_share_pct", pl.Float64, "中央分担比例(%)", "central share", "The central government's share of the subsidy in the document's province (国办发〔2018〕67号 tiers; reference/central_share_tiers.csv); blank for years before the tiers apply (2019).", unit=_PCT),
     _f("expected_local_share_per_capita_yuan", pl.Float64, "地方应承担人均(元)", "expected local share per capita", "national standard × (1 − central share): what province, city and county together must fund per insured resident.", unit=_YUAN),
     _f("county_share_pct", pl.Float64, "县级分担比例(%)", "county share", "The county's share of the local part, where the province publishes its split (reference/province_shares.csv).", unit=_PCT),
     _f("expected_county_share_per_capita_yuan", pl.Float64, "县级应承担人均(元)", "expected county share per capita", "expected local share × county share.", unit=_YUAN),
@@ -199,7 +205,7 @@ _DECLARED += (
     _f("basic_share_pct", pl.Float64, "基本支出占比(%)", "basic share", "basic_expenditure ÷ expenditure_total × 100.", unit=_PCT),
     _f("project_share_pct", pl.Float64, "项目支出占比(%)", "project share", "project_expenditure ÷ expenditure_total × 100.", unit=_PCT),
     _f("personnel_share_pct", pl.Float64, "人员经费占基本支出(%)", "personnel share of basic", "personnel_expenditure ÷ basic_expenditure × 100.", unit=_PCT),
-    _f("expenditure_total_change", pl.Float64, "支出增减额", "expenditure change", "expenditure_total − prev_expenditure_total (the prior year this document states).", unit=_WAN),
+    _f("expenditure_total_change", pl.Float64, "支出增减额", "expenditure change", "expenditure_total − prev_expenditure_total (the prior year this document states); where it states only the change of its 支出总计 (carry-forward included), that change: grand total against grand total.", unit=_WAN),
     _f("expenditure_total_change_pct", pl.Float64, "支出增减率(%)", "expenditure change %", "expenditure_total_change ÷ prev_expenditure_total × 100.", unit=_PCT),
 )
 EXTENDED_INDICATORS: tuple[str, ...] = (

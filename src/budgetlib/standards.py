@@ -6,7 +6,8 @@ gives validated polars frames plus small lookups:
 
 * :func:`national_standard` — the year's national per-capita fiscal subsidy (元), or None when
   no verified standard is on file (a blank, never a guess);
-* :func:`central_share` — the central share (%) of that subsidy for a province (国办发〔2018〕67号);
+* :func:`central_share` — the central share (%) of that subsidy for a province in a year, from the
+  year the tiers of 国办发〔2018〕67号 apply (the file's ``year_from``; blank before);
 * :func:`county_share` — the county's share (%) of the non-central part, where a province
   publishes its split.
 """
@@ -37,6 +38,7 @@ _TIERS = pa.DataFrameSchema(
         "province": pa.Column(pl.Utf8, unique=True),
         "tier": pa.Column(pl.Int64, checks=pa.Check.in_range(1, 5)),
         "central_share_pct": pa.Column(pl.Float64, checks=pa.Check.in_range(0, 100)),
+        "year_from": pa.Column(pl.Int64, checks=pa.Check.in_range(2000, 2100)),
         "source": pa.Column(pl.Utf8, checks=pa.Check.str_length(min_value=1)),
     },
     name="central_share_tiers",
@@ -78,10 +80,11 @@ def standards() -> pl.DataFrame:
 
 @cache
 def tiers() -> pl.DataFrame:
-    """Central share tiers by province."""
-    frame = _read("central_share_tiers.csv", {"tier": pl.Int64, "central_share_pct": pl.Float64})
+    """Central share tiers by province, each with the first year it applies."""
+    frame = _read("central_share_tiers.csv", {"tier": pl.Int64, "central_share_pct": pl.Float64, "year_from": pl.Int64})
     if frame is None:
-        return pl.DataFrame(schema={"province": pl.Utf8, "tier": pl.Int64, "central_share_pct": pl.Float64, "source": pl.Utf8})
+        return pl.DataFrame(schema={"province": pl.Utf8, "tier": pl.Int64, "central_share_pct": pl.Float64,
+                                    "year_from": pl.Int64, "source": pl.Utf8})
     return _TIERS.validate(frame, lazy=True)
 
 
@@ -105,11 +108,12 @@ def national_standard(year: int | None) -> float | None:
 
 
 @cache
-def central_share(province: str | None) -> float | None:
-    """The central government's share (%) of the subsidy in ``province``."""
-    if not province:
+def central_share(province: str | None, year: int | None) -> float | None:
+    """The central government's share (%) of the subsidy in ``province`` in ``year``; None before
+    the tiers apply (earlier notices split 西部/中部/东部, not on file) or when the year is unknown."""
+    if not province or year is None:
         return None
-    row = tiers().filter(pl.col("province") == province)
+    row = tiers().filter((pl.col("province") == province) & (pl.col("year_from") <= year))
     return None if row.is_empty() else float(row["central_share_pct"][0])
 
 
