@@ -11,7 +11,8 @@ The format is told by the content, never by the file name (:func:`detect_format`
 ==============  ==========================================  =============================
 format          recognised by                                read by
 ==============  ==========================================  =============================
-``pdf``         ``%PDF`` near the start                      :mod:`budgetlib.pdf`
+``pdf``         ``%PDF`` near the start                      :mod:`budgetlib.pdf` (scanned pages
+                                                             among them: :mod:`budgetlib.ocr`)
 ``pdf-ocr``     a PDF whose pages are images (a scan)        :mod:`budgetlib.ocr`
 ``docx``        a ZIP whose main part is a Word document     :mod:`budgetlib.office`
 ``xlsx``        a ZIP whose main part is an Excel workbook   :mod:`budgetlib.office`
@@ -66,7 +67,8 @@ class UnreadableDocument(DecodeError):
 
 
 class OcrNeeded(UnreadableDocument):
-    """A scanned PDF (no text layer) that cannot be OCR'd here (OCR off or not installed)."""
+    """A scanned PDF, or scanned pages among text pages, that cannot be OCR'd here (OCR off or
+    not installed); the message names the pages."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,20 +385,40 @@ def _load_pdf(data: bytes, settings: ReadSettings) -> LoadedDocument:
     except PdfError as exc:
         raise UnreadableDocument(str(exc)) from exc
     except NeedsOcr as scan:
-        if not settings.ocr:
-            raise OcrNeeded(
-                f"this PDF has no text layer ({scan.n_pages} scanned page(s)): it needs OCR, "
-                "which is switched off here (run without --no-ocr)"
-            ) from scan
-        from budgetlib.ocr import OcrUnavailable, ocr_pdf
+        return _load_scans(data, scan, settings)
 
-        try:
-            lines = ocr_pdf(data, settings.ocr_language, settings.ocr_dpi, settings.ocr_workers)
-        except OcrUnavailable as exc:
-            raise OcrNeeded(
-                f"this PDF has no text layer ({scan.n_pages} scanned page(s)): it needs OCR, but {exc}"
-            ) from exc
-        return _numbered(lines, "pdf-ocr")
+
+def _load_scans(data: bytes, scan: NeedsOcr, settings: ReadSettings) -> LoadedDocument:
+    """A PDF with scanned pages: they are OCR'd and read among the other pages, in page order
+    (``pdf-ocr`` when every page is a scan; else ``pdf``, the OCR'd lines flagged). When OCR
+    is off or not installed, :class:`OcrNeeded` names the scanned pages: none is dropped
+    without a word."""
+    if not settings.ocr:
+        raise OcrNeeded(f"{_scans(scan)}: it needs OCR, which is switched off here (run without --no-ocr)") from scan
+    from budgetlib.ocr import OcrUnavailable, ocr_pages
+
+    try:
+        ocred = ocr_pages(data, scan.pages, settings.ocr_language, settings.ocr_dpi, settings.ocr_workers)
+    except OcrUnavailable as exc:
+        raise OcrNeeded(f"{_scans(scan)}: it needs OCR, but {exc}") from exc
+    by_page: dict[int, Sequence[SourceLine]] = {**scan.text_pages, **ocred}
+    lines = [line for number in sorted(by_page) for line in by_page[number]]
+    return _numbered(lines, "pdf" if any(scan.text_pages.values()) else "pdf-ocr")
+
+
+def _scans(scan: NeedsOcr) -> str:
+    """What is scanned in a PDF, in words: the whole PDF, or the pages among text pages.
+
+    >>> _scans(NeedsOcr((1, 2))), _scans(NeedsOcr((3,), {1: [SourceLine("x", "p.1 l.1")]}))
+    ('this PDF has no text layer (2 scanned page(s))', 'page 3 of this PDF has no text layer (a scan)')
+    >>> _scans(NeedsOcr((2, 5), {1: [SourceLine("x", "p.1 l.1")]}))
+    'pages 2, 5 of this PDF have no text layer (scans)'
+    """
+    if not any(scan.text_pages.values()):
+        return f"this PDF has no text layer ({len(scan.pages)} scanned page(s))"
+    if len(scan.pages) == 1:
+        return f"page {scan.pages[0]} of this PDF has no text layer (a scan)"
+    return f"pages {', '.join(map(str, scan.pages))} of this PDF have no text layer (scans)"
 
 
 def _numbered(source: list[SourceLine], source_format: str) -> LoadedDocument:

@@ -24,7 +24,7 @@ from functools import cache, lru_cache
 
 from budgetlib.read import SourceLine
 
-__all__ = ["OcrUnavailable", "ocr_available", "ocr_pdf", "ocr_image_lines", "clear_cache"]
+__all__ = ["OcrUnavailable", "ocr_available", "ocr_pdf", "ocr_pages", "ocr_image_lines", "clear_cache"]
 
 
 class OcrUnavailable(RuntimeError):
@@ -99,8 +99,19 @@ def ocr_pdf(data: bytes, language: str = "chi_sim", dpi: int = 200, workers: int
 
     Raises :class:`OcrUnavailable` when tesseract or the language data are missing.
     """
+    return [line for lines in ocr_pages(data, None, language, dpi, workers).values() for line in lines]
+
+
+def ocr_pages(data: bytes, numbers: tuple[int, ...] | None, language: str = "chi_sim", dpi: int = 200,
+              workers: int = 0) -> dict[int, tuple[SourceLine, ...]]:
+    """The lines of the pages ``numbers`` (1-based; None: every page) of a PDF, read by
+    tesseract and marked ``ocr=True``: page number → its lines, as :func:`ocr_pdf` (whose
+    cache they share). Scanned pages among text pages are read so.
+
+    Raises :class:`OcrUnavailable` when tesseract or the language data are missing.
+    """
     _check(language)
-    return list(_ocr_pdf(data, language, dpi, workers))
+    return dict(_ocr_pdf(data, numbers, language, dpi, workers))
 
 
 def clear_cache() -> None:
@@ -109,14 +120,15 @@ def clear_cache() -> None:
 
 
 @lru_cache(maxsize=8)
-def _ocr_pdf(data: bytes, language: str, dpi: int, workers: int) -> tuple[SourceLine, ...]:
+def _ocr_pdf(data: bytes, numbers: tuple[int, ...] | None, language: str, dpi: int,
+             workers: int) -> tuple[tuple[int, tuple[SourceLine, ...]], ...]:
     from budgetlib.pdf import render_pages
 
-    pages = list(render_pages(data, dpi))
+    pages = list(render_pages(data, dpi, numbers))
     n_workers = workers or max(1, min(len(pages), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=n_workers) as pool:  # tesseract runs as a subprocess
         texts = list(pool.map(lambda page: ocr_image_lines(page[1], language), pages))
-    lines: list[SourceLine] = []
-    for (number, _), page_lines in zip(pages, texts, strict=True):
-        lines.extend(SourceLine(text, f"p.{number} l.{n}", ocr=True) for n, text in enumerate(page_lines, start=1))
-    return tuple(lines)
+    return tuple(
+        (number, tuple(SourceLine(text, f"p.{number} l.{n}", ocr=True) for n, text in enumerate(page_lines, start=1)))
+        for (number, _), page_lines in zip(pages, texts, strict=True)
+    )

@@ -6,12 +6,16 @@ the same kind of lines the text reader gives, so everything downstream is shared
 * **tables** drawn with ruling lines (nearly every disclosure: Word, WPS, Excel, ONLYOFFICE
   exports) are rebuilt from the positions of the rules and the characters: the rules give the
   grid, merged cells (a header spanning columns or rows) are found where a rule is missing,
-  text wrapped onto two lines inside a cell is joined, and a ruled band holding several
-  unruled rows is split at its figures. Each row becomes one tab-separated line, with empty
-  cells kept, so :mod:`budgetlib.tables` reads it like a text table;
+  text wrapped onto two lines inside a cell is joined (a figure broken at a separator too),
+  and a ruled band holding several unruled rows is split at its figures. Each row becomes
+  one tab-separated line, with empty cells kept, so :mod:`budgetlib.tables` reads it like a
+  text table;
+* **tables without vertical rules** (三线表) are rebuilt from where their figure rows' cells
+  stand, so empty cells stay empty (:func:`_unruled_rows`);
 * **text outside tables** (titles, narrative) becomes one line per printed line; wide gaps
-  (aligned columns without rules) become tabs, letter-spacing of justified Chinese text is
-  dropped, page numbers are left out;
+  become tabs, letter-spacing of justified Chinese text is dropped, page numbers are left out;
+* text drawn at a slant (a diagonal watermark) is not read; a page whose text mostly runs
+  sideways (a table turned on a portrait page) is read turned; fake bold is read once;
 * every line keeps its location, ``p.3 l.12`` (page 3, 12th line read on that page);
 * only text that shows is read: a character drawn white, or invisible (render mode 3; the
   pdfplumber backend cannot tell this mode), is read only where it stands on an image or on a
@@ -22,9 +26,9 @@ Two maintained libraries can supply the characters and rules (:class:`PdfSetting
 ``pypdfium2`` (PDFium, the default — same text, about 20× faster; see
 ``docs/pdf-extraction.md``) and ``pdfplumber`` (pdfminer.six). Both feed the same layout code.
 
-A PDF without a text layer (a scan) is detected (:func:`has_text_layer`); :func:`read_pdf`
-then raises :class:`NeedsOcr`, and :mod:`budgetlib.documents` reads it with
-:mod:`budgetlib.ocr`. An unreadable PDF, or one with a damaged page, raises :class:`PdfError`.
+Pages without a text layer (scans, :func:`scanned_pages`), whether the whole PDF or a few
+pages among text pages, make :func:`read_pdf` raise :class:`NeedsOcr` naming them, with the
+lines of the other pages; :mod:`budgetlib.documents` OCRs them with :mod:`budgetlib.ocr`. An unreadable PDF, or one with a damaged page, raises :class:`PdfError`.
 """
 
 from __future__ import annotations
@@ -33,8 +37,10 @@ import ctypes
 import io
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
+from math import floor, inf
 from statistics import median
 from typing import Any
 
@@ -51,6 +57,7 @@ __all__ = [
     "pages",
     "page_lines",
     "has_text_layer",
+    "scanned_pages",
     "render_pages",
 ]
 
@@ -60,11 +67,17 @@ class PdfError(ValueError):
 
 
 class NeedsOcr(Exception):
-    """The PDF has no text layer (scanned pages): only OCR can read it."""
+    """Pages without a text layer (scans): only OCR can read them.
 
-    def __init__(self, n_pages: int) -> None:
-        super().__init__(f"{n_pages} page(s) without a text layer")
-        self.n_pages = n_pages
+    ``pages`` are their numbers (1-based); ``text_pages`` holds the lines of every other page
+    (page number → its lines), so a PDF with scans among text pages is read whole once its
+    scans are OCR'd.
+    """
+
+    def __init__(self, pages: tuple[int, ...], text_pages: dict[int, list[SourceLine]] | None = None) -> None:
+        super().__init__(f"{len(pages)} page(s) without a text layer: {', '.join(map(str, pages))}")
+        self.pages = pages
+        self.text_pages = text_pages or {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +135,9 @@ class Glyph:
     bottom: float
     size: float
     ink: bool = True  # False: drawn white or invisible (render mode 3)
+    #: clockwise quarter turns after which it reads left to right, when it is printed in another
+    #: direction than the page's text (a label up the margin); its box is then its own box
+    quarter: int = 0
 
     @property
     def cx(self) -> float:
@@ -162,6 +178,12 @@ def _glyph(text: str, x0: float, x1: float, baseline: float, size: float, ink: b
     """A glyph whose box is drawn from its baseline and size (the same for every font)."""
     size = max(size, 1.0)
     return Glyph(text, x0, x1, baseline - 0.8 * size, baseline + 0.2 * size, size, ink)
+
+
+def _turned_glyph(text: str, box: tuple[float, float, float, float], size: float, quarter: int, ink: bool) -> Glyph:
+    """A glyph printed in another direction than the page's text, ``quarter`` clockwise
+    quarter turns from it, with its own box (x0, top, x1, bottom)."""
+    return Glyph(text, *_xy_box(box), max(size, 1.0), ink, quarter)
 
 
 def _visible(rgb: Sequence[float] | None) -> bool:
@@ -263,37 +285,116 @@ def _pdfium_pages(data: bytes, settings: PdfSettings) -> Iterator[PageContent]:
             rotation = page.get_rotation() % 360
             unrotated = (height, width) if rotation in (90, 270) else (width, height)
             to_display = _display(rotation, *unrotated)
-            content = PageContent(index + 1, width, height)
             try:
                 textpage = page.get_textpage()
             except pdfium.PdfiumError as exc:
                 raise PdfError(_damaged_page(index + 1)) from exc
-            count = textpage.count_chars()
-            text = textpage.get_text_range(0, count) if count else ""
-            if len(text) != count:  # characters outside the BMP: ask one at a time
-                text = "".join(textpage.get_text_range(i, 1) or " " for i in range(count))
+            chars = _pdfium_chars(textpage, to_display, raw)
+            quarter = _page_turn([q for _, _, q in chars.values()])
+            if quarter:
+                to_display = _compose(to_display, _turn(quarter, width, height))
+            content = PageContent(index + 1, *((height, width) if quarter % 2 else (width, height)))
             inkless = _pdfium_objects(page, content, to_display, settings, raw)
-            matrix = raw.FS_MATRIX()
             x, y = ctypes.c_double(0), ctypes.c_double(0)
-            for i, ch in enumerate(text):
-                if ch.isspace() or raw.FPDFText_IsGenerated(textpage.raw, i) == 1:
+            for i, (ch, size, q) in chars.items():
+                if q is None:
+                    continue  # drawn at a slant: a watermark across the page
+                left, bottom, right, top = textpage.get_charbox(i, loose=True)
+                ink = not inkless or _address(raw.FPDFText_GetTextObject(textpage.raw, i)) not in inkless
+                if q != quarter:
+                    box = _bounds([to_display(px, py) for px in (left, right) for py in (bottom, top)])
+                    content.glyphs.append(_turned_glyph(ch, box, size, (q - quarter) % 4, ink))
                     continue
                 # the baseline (origin) and the size as printed: box heights differ by font
                 # (some fonts have no ascent), and FPDFText_GetFontSize ignores the text matrix
                 raw.FPDFText_GetCharOrigin(textpage.raw, i, ctypes.byref(x), ctypes.byref(y))
-                size = raw.FPDFText_GetFontSize(textpage.raw, i)
-                if raw.FPDFText_GetMatrix(textpage.raw, i, ctypes.byref(matrix)):
-                    size *= abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
-                left, bottom, right, top = textpage.get_charbox(i, loose=True)
-                xs = [to_display(px, py)[0] for px in (left, right) for py in (bottom, top)]
                 baseline = to_display(x.value, y.value)[1]
-                ink = not inkless or _address(raw.FPDFText_GetTextObject(textpage.raw, i)) not in inkless
+                xs = [to_display(px, py)[0] for px in (left, right) for py in (bottom, top)]
                 content.glyphs.append(_glyph(ch, min(xs), max(xs), baseline, size, ink))
             textpage.close()
             page.close()
             yield content
     finally:
         doc.close()
+
+
+def _pdfium_chars(textpage: Any, to_display: Callable[[float, float], Point], raw: Any) -> dict[int, tuple[str, float, int | None]]:
+    """The printed characters of a pypdfium2 text page: index → (character, size as printed:
+    font size × text-matrix scale, its direction as :func:`_quarter` gives it)."""
+    count = textpage.count_chars()
+    text = textpage.get_text_range(0, count) if count else ""
+    if len(text) != count:  # characters outside the BMP: ask one at a time
+        text = "".join(textpage.get_text_range(i, 1) or " " for i in range(count))
+    origin = to_display(0.0, 0.0)
+    matrix = raw.FS_MATRIX()
+    chars: dict[int, tuple[str, float, int | None]] = {}
+    quarters: dict[tuple[float, float], int | None] = {}  # by direction: most characters share one
+    for i, ch in enumerate(text):
+        if ch.isspace() or raw.FPDFText_IsGenerated(textpage.raw, i) == 1:
+            continue
+        size = raw.FPDFText_GetFontSize(textpage.raw, i)
+        quarter: int | None = 0
+        if raw.FPDFText_GetMatrix(textpage.raw, i, ctypes.byref(matrix)):
+            size *= abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
+            direction = (matrix.a, matrix.b)
+            if direction not in quarters:
+                ax, ay = to_display(*direction)
+                quarters[direction] = _quarter(ax - origin[0], ay - origin[1])
+            quarter = quarters[direction]
+        chars[i] = (ch, size, quarter)
+    return chars
+
+
+#: a baseline this far off an axis (tangent of the angle: about 6°) is drawn at a slant
+_SLANT = 0.1
+#: directions on the displayed page (y down) that read left to right after 0–3 clockwise quarter turns
+_DIRECTIONS = ((1.0, 0.0), (0.0, -1.0), (-1.0, 0.0), (0.0, 1.0))
+
+
+def _quarter(dx: float, dy: float) -> int | None:
+    """The clockwise quarter turns of the displayed page (y down) after which a baseline
+    running along (``dx``, ``dy``) reads left to right; None for a baseline at a slant (a
+    diagonal watermark), which is not read.
+
+    >>> _quarter(1.0, 0.0), _quarter(0.0, -2.0), _quarter(-1.0, 0.02), _quarter(0.0, 1.0), _quarter(0.87, -0.5)
+    (0, 1, 2, 3, None)
+    """
+    for k, (ux, uy) in enumerate(_DIRECTIONS):
+        along = dx * ux + dy * uy
+        if along > 0 and abs(dx * uy - dy * ux) <= _SLANT * along:
+            return k
+    return None
+
+
+def _page_turn(quarters: Sequence[int | None]) -> int:
+    """How many clockwise quarter turns make a page read upright: those of most of its
+    characters (a wide table printed sideways on a portrait page, without /Rotate), else 0.
+
+    >>> _page_turn([1, 1, 1, 0]), _page_turn([0, 0, 3, None]), _page_turn([])
+    (1, 0, 0)
+    """
+    counts = Counter(q for q in quarters if q)
+    if counts:
+        quarter, n = counts.most_common(1)[0]
+        if n > len(quarters) / 2:
+            return quarter
+    return 0
+
+
+def _turn(quarters: int, width: float, height: float) -> Callable[[float, float], Point]:
+    """A point of the displayed page (``width`` × ``height``, origin top left) → the page
+    turned ``quarters`` quarter turns clockwise (as a reader turns the paper).
+
+    >>> _turn(1, 595.0, 842.0)(0.0, 0.0), _turn(3, 595.0, 842.0)(0.0, 0.0), _turn(2, 595.0, 842.0)(0.0, 0.0)
+    ((842.0, 0.0), (0.0, 595.0), (595.0, 842.0))
+    """
+    if quarters == 1:
+        return lambda x, y: (height - y, x)
+    if quarters == 2:
+        return lambda x, y: (width - x, height - y)
+    if quarters == 3:
+        return lambda x, y: (y, width - x)
+    return lambda x, y: (x, y)
 
 
 def _compose(first: Callable[[float, float], Point], then: Callable[[float, float], Point]) -> Callable[[float, float], Point]:
@@ -365,7 +466,11 @@ def _pdfium_text_ink(obj: Any, raw: Any) -> bool:
 def _pdfium_box(obj: Any, to_display: Callable[[float, float], Point]) -> tuple[float, float, float, float]:
     """An object's bounding box on the displayed page: (x0, top, x1, bottom)."""
     left, bottom, right, top = obj.get_bounds()
-    corners = [to_display(px, py) for px in (left, right) for py in (bottom, top)]
+    return _bounds([to_display(px, py) for px in (left, right) for py in (bottom, top)])
+
+
+def _bounds(corners: Sequence[Point]) -> tuple[float, float, float, float]:
+    """The box (x0, top, x1, bottom) around points."""
     return (min(c[0] for c in corners), min(c[1] for c in corners), max(c[0] for c in corners), max(c[1] for c in corners))
 
 
@@ -432,32 +537,50 @@ def _plumber_pages(data: bytes, settings: PdfSettings) -> Iterator[PageContent]:
         if damaged:
             raise PdfError(_damaged_page(damaged[0]))
         for page in pdf.pages:
-            content = PageContent(page.page_number, float(page.width), float(page.height))
-            content.glyphs = [
-                _glyph(c["text"], float(c["x0"]), float(c["x1"]), float(page.height) - float(c["matrix"][5]), float(c["size"]),
-                       _visible(_plumber_color(c.get("non_stroking_color"))))
-                for c in page.chars
-                if c["text"].strip()
-            ]
+            width, height = float(page.width), float(page.height)
+            chars = [(c, _quarter(float(c["matrix"][0]), -float(c["matrix"][1]))) for c in page.chars if c["text"].strip()]
+            quarter = _page_turn([q for _, q in chars])
+            turn = _turn(quarter, width, height)
+            content = PageContent(page.page_number, *((height, width) if quarter % 2 else (width, height)))
+            for c, q in chars:
+                if q is None:
+                    continue  # drawn at a slant: a watermark across the page
+                box = _turned_box(turn, _plumber_box(c))
+                ink = _visible(_plumber_color(c.get("non_stroking_color")))
+                if q != quarter:
+                    content.glyphs.append(_turned_glyph(c["text"], box, float(c["size"]), (q - quarter) % 4, ink))
+                    continue
+                baseline = turn(float(c["matrix"][4]), height - float(c["matrix"][5]))[1]
+                content.glyphs.append(_glyph(c["text"], box[0], box[2], baseline, float(c["size"]), ink))
             content.images = len(page.images)
-            content.backgrounds = [_plumber_box(image) for image in page.images]
+            content.backgrounds = [_turned_box(turn, _plumber_box(image)) for image in page.images]
             for line in page.lines:
                 if _visible(_plumber_color(line.get("stroking_color"))):
-                    pts = line["pts"]
+                    pts = [turn(float(px), float(py)) for px, py in line["pts"]]
                     for (ax, ay), (bx, by) in zip(pts, pts[1:], strict=False):
                         content.rules.append(Rule(min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)))
             for rect in page.rects:
                 filled = bool(rect.get("fill")) and _visible(_plumber_color(rect.get("non_stroking_color")))
                 stroked = bool(rect.get("stroke")) and _visible(_plumber_color(rect.get("stroking_color")))
-                if filled and min(float(rect["width"]), float(rect["height"])) > settings.rule_max_width:
-                    content.backgrounds.append(_plumber_box(rect))
-                content.rules.extend(_rules_from_box(float(rect["x0"]), float(rect["top"]), float(rect["x1"]), float(rect["bottom"]), filled, stroked, settings))
+                box = _turned_box(turn, _plumber_box(rect))
+                if filled and min(box[2] - box[0], box[3] - box[1]) > settings.rule_max_width:
+                    content.backgrounds.append(box)
+                content.rules.extend(_rules_from_box(*box, filled, stroked, settings))
             page.flush_cache()
             yield content
 
 
 def _plumber_box(obj: dict[str, Any]) -> tuple[float, float, float, float]:
     return (float(obj["x0"]), float(obj["top"]), float(obj["x1"]), float(obj["bottom"]))
+
+
+def _turned_box(turn: Callable[[float, float], Point], box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """A box (x0, top, x1, bottom) on the page turned by ``turn`` (:func:`_turn`).
+
+    >>> _turned_box(_turn(1, 100.0, 200.0), (10.0, 20.0, 30.0, 60.0))
+    (140.0, 10.0, 180.0, 30.0)
+    """
+    return _bounds([turn(x, y) for x in (box[0], box[2]) for y in (box[1], box[3])])
 
 
 def _skipped_pages(document: Any) -> list[int]:
@@ -533,22 +656,55 @@ def _shown(content: PageContent) -> list[Glyph]:
 
 
 def _dedupe(glyphs: list[Glyph]) -> list[Glyph]:
-    """Drop characters printed twice on the same spot (fake bold)."""
-    seen: set[tuple[str, int, int]] = set()
-    kept = []
+    """Drop characters printed over themselves (fake bold: the same character drawn again a
+    fraction of a point aside, :func:`_copy_of`), keeping the first. Kept glyphs are filed by
+    text and square of the page (``_COPY_SQUARE`` wide), so each is compared only with those
+    in its square and the nearest neighbouring ones."""
+    kept: list[Glyph] = []
+    squares: dict[tuple[str, int, int], list[Glyph]] = {}
+    get = squares.get
     for g in glyphs:
-        key = (g.text, round(g.x0), round(g.top))
-        if key in seen:
-            continue
-        seen.add(key)
-        kept.append(g)
+        fx, fy = g.x0 / _COPY_SQUARE, g.top / _COPY_SQUARE
+        x, y = floor(fx), floor(fy)
+        nx, ny = (x - 1 if fx - x < 0.5 else x + 1), (y - 1 if fy - y < 0.5 else y + 1)
+        text = g.text
+        near = (get((text, x, y)) or []) + (get((text, nx, y)) or []) + (get((text, x, ny)) or []) + (get((text, nx, ny)) or [])
+        if not any(_copy_of(g, k) for k in near):
+            squares.setdefault((text, x, y), []).append(g)
+            kept.append(g)
     return kept
+
+
+#: a copy of a glyph stands less than this (size) above or below it, and less than this
+#: (fraction of its width, at most of its size) to its side: two characters printed side by
+#: side are a width apart; and at most half ``_COPY_SQUARE`` (points) away
+_COPY_DRIFT, _COPY_SHIFT, _COPY_SQUARE = 0.2, 0.5, 8.0
+
+
+def _copy_of(g: Glyph, k: Glyph) -> bool:
+    """Whether ``g`` is ``k`` printed again over it (fake bold), not a character of its own.
+
+    >>> one = Glyph("1", 10.0, 15.0, 0.0, 10.0, 10.0)
+    >>> _copy_of(Glyph("1", 11.0, 16.0, 0.3, 10.3, 10.0), one), _copy_of(Glyph("1", 15.0, 20.0, 0.0, 10.0, 10.0), one)
+    (True, False)
+    """
+    shift, drift = abs(g.x0 - k.x0), abs(g.top - k.top)
+    return (g.text == k.text and shift < _COPY_SHIFT * min(max(k.x1 - k.x0, g.x1 - g.x0), k.size)
+            and drift <= _COPY_DRIFT * max(g.size, k.size) and max(shift, drift) < _COPY_SQUARE / 2)
 
 
 def has_text_layer(contents: Sequence[PageContent], settings: PdfSettings | None = None) -> bool:
     """True when some page has text; False for a scan (images, no characters)."""
     settings = settings or PdfSettings()
     return any(len(c.glyphs) >= settings.min_page_chars for c in contents)
+
+
+def scanned_pages(contents: Sequence[PageContent], settings: PdfSettings | None = None) -> list[int]:
+    """Numbers of the pages that are scans: images and (almost) no characters. Such a page
+    among pages with text (a signed table scanned and merged into an exported report) is
+    as much a part of the document as a wholly scanned PDF."""
+    settings = settings or PdfSettings()
+    return [c.number for c in contents if c.images and len(c.glyphs) < settings.min_page_chars]
 
 
 # ---------------------------------------------------------------------------------------
@@ -723,16 +879,27 @@ def _is_word_char(ch: str) -> bool:
 
 def _join(glyphs: Sequence[Glyph], settings: PdfSettings, cells: bool) -> list[str]:
     """Text of one printed line; with ``cells``, split into cells at wide gaps."""
-    parts: list[str] = []
+    return [text for text, _, _ in _spans(glyphs, settings, cells)]
+
+
+#: a cell of a printed line outside ruled tables: its text and its x extent
+_Span = tuple[str, float, float]
+
+
+def _spans(glyphs: Sequence[Glyph], settings: PdfSettings, cells: bool = True) -> list[_Span]:
+    """The text of one printed line, with ``cells`` split into cells at gaps wider than
+    ``cell_gap``, each with where it stands across the page."""
+    parts: list[_Span] = []
     current = ""
     prev: Glyph | None = None
+    start = glyphs[0].x0 if glyphs else 0.0
     for g in glyphs:
         if prev is not None:
             gap = g.x0 - prev.x1
             size = max(min(g.size, prev.size), 1.0)
             if cells and gap > settings.cell_gap * size:
-                parts.append(current)
-                current = ""
+                parts.append((current.strip(), start, prev.x1))
+                current, start = "", g.x0
             elif gap > settings.word_gap * size and (_is_word_char(prev.text) or _is_word_char(g.text)) and not (
                 _CJK.match(prev.text) and _CJK.match(g.text)
             ):
@@ -741,19 +908,27 @@ def _join(glyphs: Sequence[Glyph], settings: PdfSettings, cells: bool) -> list[s
                 current += " "
         current += g.text
         prev = g
-    parts.append(current)
-    return [p.strip() for p in parts]
+    parts.append((current.strip(), start, prev.x1 if prev else start))
+    return parts
 
 
 def _cell_text(glyphs: Sequence[Glyph], settings: PdfSettings) -> str:
     """Text of a table cell: its printed lines joined (a wrapped name is one name again)."""
     out = ""
     for line in _text_lines(glyphs, settings):
-        text = " ".join(t for t in _join(line, settings, cells=False) if t)
-        if out and out[-1].isascii() and out[-1].isalpha() and text[:1].isascii() and text[:1].isalpha():
-            out += " "
-        out += text
+        out = _concat(out, " ".join(t for t in _join(line, settings, cells=False) if t))
     return out
+
+
+def _concat(first: str, then: str) -> str:
+    """Two lines of one cell joined: with a space between Latin words only.
+
+    >>> _concat("一般行政管理事务（含", "信息化）"), _concat("Other", "expenses"), _concat("", "合计")
+    ('一般行政管理事务（含信息化）', 'Other expenses', '合计')
+    """
+    if first and first[-1].isascii() and first[-1].isalpha() and then[:1].isascii() and then[:1].isalpha():
+        return f"{first} {then}"
+    return first + then
 
 
 _FIGURE = re.compile(r"^[\s(（-]*[\d,，.．\s]+[)）]?$")
@@ -809,11 +984,12 @@ def _table_items(grid: _Grid, glyphs: Sequence[Glyph], settings: PdfSettings) ->
 def _split_band(cells: dict[int, list[Glyph]], top: float, settings: PdfSettings) -> list[tuple[float, dict[int, list[Glyph]]]]:
     """A ruled band is one row, unless a cell holds several figures on separate lines: then
     the band holds unruled rows, one per figure line, and each printed line goes to the
-    nearest one (a wrapped label sits around its row's figures)."""
+    nearest one (a wrapped label sits around its row's figures). A figure wrapped onto two
+    lines of its cell is one figure (:func:`_cell_pieces`)."""
+    pieces = {c: _cell_pieces(gs, settings) for c, gs in cells.items()}
     anchors: list[float] = []
-    for gs in cells.values():
-        lines = _text_lines(gs, settings)
-        figures = [ln for ln in lines if _is_figure("".join(g.text for g in ln))]
+    for lines in pieces.values():
+        figures = [ln for ln in lines if _is_figure(_plain(ln))]
         if len(figures) >= 2:
             anchors.extend(median(g.cy for g in ln) for ln in figures)
     if not anchors:
@@ -821,12 +997,47 @@ def _split_band(cells: dict[int, list[Glyph]], top: float, settings: PdfSettings
     size = median(g.size for gs in cells.values() for g in gs)
     anchors = _cluster(anchors, settings.line_tolerance * size)
     rows: list[dict[int, list[Glyph]]] = [{} for _ in anchors]
-    for c, gs in cells.items():
-        for line in _text_lines(gs, settings):
+    for c, lines in pieces.items():
+        for line in lines:
             cy = median(g.cy for g in line)
             k = min(range(len(anchors)), key=lambda i: abs(anchors[i] - cy))
             rows[k].setdefault(c, []).extend(line)
     return [(a, row) for a, row in zip(anchors, rows, strict=True) if row]
+
+
+def _plain(glyphs: Sequence[Glyph]) -> str:
+    return "".join(g.text for g in glyphs)
+
+
+def _cell_pieces(glyphs: Sequence[Glyph], settings: PdfSettings) -> list[list[Glyph]]:
+    """The printed lines of a cell, a figure wrapped onto the next line (``12,345,`` over
+    ``678.90`` in a narrow column) joined into one piece (:func:`_one_figure`)."""
+    pieces: list[list[Glyph]] = []
+    for line in _text_lines(glyphs, settings):
+        if pieces and _one_figure(_plain(pieces[-1]), _plain(line)):
+            pieces[-1] = pieces[-1] + line
+        else:
+            pieces.append(line)
+    return pieces
+
+
+_WHOLE_FIGURE = re.compile(r"^[(（-]?(?:\d{1,3}(?:[,，]\d{3})+|\d+)(?:[.．]\d+)?[)）]?$")
+
+
+def _one_figure(first: str, second: str) -> bool:
+    """Whether two lines of a cell are one figure wrapped: together they read as one amount,
+    and they are not two whole amounts (a part ends or starts with a separator, or breaks a
+    group of thousands).
+
+    >>> _one_figure("12,345,", "678.90"), _one_figure("12,34", "5,678.90"), _one_figure("1,234", ".56")
+    (True, True, True)
+    >>> _one_figure("1,000.00", "234.56"), _one_figure("12345", "678.90"), _one_figure("-", "1,234.00")
+    (False, False, False)
+    """
+    if not (any(ch.isdigit() for ch in first) and any(ch.isdigit() for ch in second)):
+        return False
+    whole = _WHOLE_FIGURE.match
+    return bool(whole(first + second)) and not (whole(first) and whole(second))
 
 
 def page_lines(content: PageContent, settings: PdfSettings | None = None) -> list[tuple[str, bool]]:
@@ -901,12 +1112,19 @@ def _lines(glyphs: Sequence[Glyph], grids: Sequence[_Grid], settings: PdfSetting
     items: list[_Item] = []
     for i, grid in enumerate(grids):
         items.extend(_table_items(grid, in_grid[i], settings))
-    text_lines = _text_lines(free, settings)
+    items.extend(_turned_items([g for g in free if g.quarter], settings))
+    text_lines = _text_lines([g for g in free if not g.quarter], settings)
+    spans = [_spans(line, settings) for line in text_lines]
+    unruled = _unruled_rows(text_lines, spans)
     for k, line in enumerate(text_lines):
-        parts = [p for p in _join(line, settings, cells=True)]
-        text = "".join(parts)
+        if k in unruled:
+            cells = unruled[k]
+            if cells is not None:
+                items.append(_Item(min(g.top for g in line), cells, True))
+            continue
+        parts = [text for text, _, _ in spans[k]]
         edge = k in (0, len(text_lines) - 1)
-        if edge and _PAGE_NUMBER.match(text.strip()) and len(parts) == 1:
+        if edge and _PAGE_NUMBER.match("".join(parts).strip()) and len(parts) == 1:
             continue
         items.append(_Item(min(g.top for g in line), parts, False))
     items.sort(key=lambda it: it.y)
@@ -920,29 +1138,151 @@ def _lines(glyphs: Sequence[Glyph], grids: Sequence[_Grid], settings: PdfSetting
     return out
 
 
+def _is_figure_row(spans: Sequence[_Span]) -> bool:
+    """A printed line that may be a row of a table without vertical rules: several cells, one
+    of them a figure."""
+    return len(spans) >= 2 and any(_is_figure(text) for text, _, _ in spans)
+
+
+#: lines between two figure rows of one unruled table (a name wrapped around its figures)
+_MAX_BETWEEN = 2
+
+
+def _unruled_blocks(spans: Sequence[Sequence[_Span]]) -> list[list[int]]:
+    """Runs of printed lines (indices) that may be one table without vertical rules: two or
+    more figure rows, at most ``_MAX_BETWEEN`` other lines between two of them, with the
+    lines next to the first and last."""
+    rows = [k for k, line in enumerate(spans) if _is_figure_row(line)]
+    blocks: list[list[int]] = []
+    for k in rows:
+        if blocks and k - blocks[-1][-1] <= _MAX_BETWEEN + 1:
+            blocks[-1].append(k)
+        else:
+            blocks.append([k])
+    return [list(range(max(b[0] - 1, 0), min(b[-1] + 2, len(spans)))) for b in blocks if len(b) >= 2]
+
+
+def _columns(rows: Sequence[Sequence[_Span]]) -> list[tuple[float, float]]:
+    """The columns of a table without vertical rules, from its figure rows: each the x range
+    its cells cover, cells that overlap across rows in one column (figures aligned right,
+    names aligned left), so a row's empty cell is told by where its other cells stand."""
+    columns: list[tuple[float, float]] = []
+    for _, x0, x1 in sorted((span for row in rows for span in row), key=lambda s: s[1]):
+        if columns and x0 <= columns[-1][1]:
+            columns[-1] = (columns[-1][0], max(columns[-1][1], x1))
+        else:
+            columns.append((x0, x1))
+    return columns
+
+
+def _column_of(x0: float, x1: float, columns: Sequence[tuple[float, float]]) -> int:
+    """The column a cell from ``x0`` to ``x1`` stands in: the nearest, the most overlapped."""
+    def away(i: int) -> tuple[float, float]:
+        c0, c1 = columns[i]
+        return max(0.0, c0 - x1, x0 - c1), max(x0, c0) - min(x1, c1)
+
+    return min(range(len(columns)), key=away)
+
+
+def _place(spans: Sequence[_Span], columns: Sequence[tuple[float, float]]) -> list[str] | None:
+    """A printed line's cells put in their columns, empty cells kept; None when two cells
+    fall in one column (the columns do not fit this line)."""
+    cells = [""] * len(columns)
+    last = -1
+    for text, x0, x1 in spans:
+        c = _column_of(x0, x1, columns)
+        if c <= last:
+            return None
+        cells[c], last = text, c
+    return cells
+
+
+def _unruled_rows(lines: Sequence[Sequence[Glyph]], spans: Sequence[Sequence[_Span]]) -> dict[int, list[str] | None]:
+    """Rows of tables drawn without vertical rules (三线表, or no rules at all), by line index:
+    the cells of each figure row (and of each line of several cells above the last, a header)
+    put in the columns found from the figure rows
+    (:func:`_columns`), so an empty cell stays empty; a line of a name wrapped around its row's
+    figures (:func:`_fragment_of`) joins that row and maps to None. A run whose figure rows do
+    not fit one set of columns, or with fewer than three columns, is left as text lines."""
+    out: dict[int, list[str] | None] = {}
+    for block in _unruled_blocks(spans):
+        rows = [k for k in block if _is_figure_row(spans[k])]
+        columns = _columns([spans[k] for k in rows])
+        placed = {k: _place(spans[k], columns) for k in block}
+        if len(columns) < 3 or any(placed[k] is None for k in rows):
+            continue
+        cells = {k: list(placed[k] or []) for k in rows}
+        centres = {k: median(g.cy for g in lines[k]) for k in block}
+        for k in block:
+            owner = _fragment_of(k, rows, placed, centres, median(g.size for g in lines[k]))
+            if owner is not None:  # into cells empty in the row: the pieces in line order
+                cells[owner] = [_concat(mine, piece) for mine, piece in zip(cells[owner], placed[k] or [], strict=True)]
+                out[k] = None
+            elif k < rows[-1] and k not in rows and len(spans[k]) >= 2 and placed[k] is not None:
+                out[k] = placed[k]
+        out.update(cells)
+    return out
+
+
+def _fragment_of(k: int, rows: Sequence[int], placed: dict[int, list[str] | None], centres: dict[int, float],
+                 size: float) -> int | None:
+    """The figure row that line ``k`` (of characters ``size``) is part of, when it is a piece
+    of a name wrapped around that row's figures (Excel centres figures on a two-line name):
+    its cells stand in columns empty in the row, and its centre is less than ``size`` from
+    the row's."""
+    cells = placed[k]
+    if cells is None or k in rows:
+        return None
+    owner = min(rows, key=lambda r: abs(centres[r] - centres[k]))
+    own = placed[owner] or []
+    if abs(centres[owner] - centres[k]) >= size or any(c and own[i] for i, c in enumerate(cells)):
+        return None
+    return owner
+
+
+def _turned_items(glyphs: Sequence[Glyph], settings: PdfSettings) -> list[_Item]:
+    """Lines of text printed in another direction than the page's (a title left upright beside
+    a table turned sideways, a label up the margin), each read in its own direction. They
+    stand beside the page's lines, not among them, so they are read first."""
+    items: list[_Item] = []
+    for quarter in sorted({g.quarter for g in glyphs}):
+        turn = _turn(quarter, 0.0, 0.0)  # where the turned page stands does not matter
+        own = [Glyph(g.text, *_xy_box(_turned_box(turn, (g.x0, g.top, g.x1, g.bottom))), g.size, g.ink)
+               for g in glyphs if g.quarter == quarter]
+        items.extend(_Item(-inf, _join(line, settings, cells=True), False) for line in _text_lines(own, settings))
+    return items
+
+
+def _xy_box(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """A box (x0, top, x1, bottom) as a glyph takes it: (x0, x1, top, bottom)."""
+    return box[0], box[2], box[1], box[3]
+
+
 def read_pdf(data: bytes, settings: PdfSettings | None = None) -> list[SourceLine]:
     """Every line of a PDF with a text layer, located as ``p.N l.M``.
 
-    Raises :class:`NeedsOcr` when no page has text (a scan) and :class:`PdfError` when the
-    file cannot be read.
+    Raises :class:`NeedsOcr` when some pages are scans (:func:`scanned_pages`), with the
+    lines of the others, and :class:`PdfError` when the file cannot be read.
     """
     settings = settings or PdfSettings()
     contents = list(pages(data, settings))
     if not contents:
         raise PdfError("the PDF has no pages")
-    if not has_text_layer(contents, settings):
-        if any(c.images for c in contents):
-            raise NeedsOcr(len(contents))
+    scanned = scanned_pages(contents, settings)
+    if not scanned and not has_text_layer(contents, settings):
         raise PdfError("the PDF has no text and no images: every page is empty")
-    lines: list[SourceLine] = []
-    for content in contents:
-        for n, (text, _) in enumerate(page_lines(content, settings), start=1):
-            lines.append(SourceLine(text, f"p.{content.number} l.{n}"))
-    return lines
+    by_page = {
+        c.number: [SourceLine(text, f"p.{c.number} l.{n}") for n, (text, _) in enumerate(page_lines(c, settings), start=1)]
+        for c in contents if c.number not in scanned
+    }
+    if scanned:
+        raise NeedsOcr(tuple(scanned), by_page)
+    return [line for lines in by_page.values() for line in lines]
 
 
-def render_pages(data: bytes, dpi: int = 200) -> Iterator[tuple[int, object]]:
-    """Each page as a PIL image (for OCR), with its 1-based number.
+def render_pages(data: bytes, dpi: int = 200, numbers: Collection[int] | None = None) -> Iterator[tuple[int, object]]:
+    """Each page (or each of the pages ``numbers``, 1-based) as a PIL image (for OCR), with
+    its 1-based number.
 
     A scanned page is rendered at the resolution of its own image (resampling a 120 dpi scan
     to 300 dpi makes tesseract misread it), never above ``dpi``.
@@ -952,6 +1292,8 @@ def render_pages(data: bytes, dpi: int = 200) -> Iterator[tuple[int, object]]:
     doc = _open_pdfium(data)
     try:
         for index in range(len(doc)):
+            if numbers is not None and index + 1 not in numbers:
+                continue
             page = _pdfium_page(doc, index)
             scale = dpi / 72
             width = page.get_width()
