@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import polars as pl
@@ -255,3 +262,163 @@ def test_a_mistyped_or_empty_input_folder_leaves_the_published_outputs_alone(tmp
     assert result.exit_code == 2 and "raww" in result.stderr, result.output
     assert ("does not exist" if layout == "missing" else "no files") in result.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == published
+
+
+def test_dask_with_a_scheduler_reads_relative_paths_as_the_default_engine_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Relative paths were sent to the workers as they were and opened from the workers' own
+    working folder: every file "no such file". They leave the client absolute; source_file
+    stays the path below the folder given."""
+    pytest.importorskip("dask.distributed", reason="the dask engine is the optional extra budgetlib[dask]")
+    from dask.distributed import LocalCluster
+
+    (tmp_path / "in").mkdir()
+    shutil.copy(RAW / "xixiang_2024_budget.txt", tmp_path / "in")
+    monkeypatch.chdir("/")  # the workers start in another folder
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        monkeypatch.chdir(tmp_path)
+        local = ingest([Path("in")])
+        dask = ingest([Path("in")], engine="dask", scheduler=cluster.scheduler_address)
+    assert local.errors.height == 0 and local.frames["documents"]["source_file"].to_list() == ["xixiang_2024_budget.txt"]
+    for name, frame in local.frames.items():
+        assert frame.equals(dask.frames[name]), name
+
+
+def _cli(*args: str) -> list[str]:
+    """The command line of this checkout's `budgetlib` (whatever is installed)."""
+    return [sys.executable, "-c", "from budgetlib.cli import app; app()", *args]
+
+
+def _env() -> dict[str, str]:
+    import budgetlib
+
+    return {**os.environ, "PYTHONPATH": str(Path(budgetlib.__file__).parents[1])}
+
+
+def test_sigterm_mid_ingest_removes_the_half_written_outputs(tmp_path: Path) -> None:
+    """SIGTERM (kill, timeout, a CI cancel) killed ingest without cleaning up: every run left its
+    hidden staging folder of Parquet parts in --out for ever. It now ends as Ctrl-C does."""
+    inp, out = tmp_path / "in", tmp_path / "out"
+    inp.mkdir()
+    for i in range(30):
+        (inp / f"{i:02d}.txt").write_bytes((RAW / "xixiang_2024_budget.txt").read_bytes() + f"\n{i}\n".encode())
+    subprocess.run(_cli("ingest", str(RAW / "xixiang_2024_budget.txt"), "--out", str(out)), env=_env(), capture_output=True, check=True, timeout=60)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    one_per_chunk = "import budgetlib.pipeline as p; p.CHUNK_DOCUMENTS = 1; from budgetlib.cli import app; app()"
+    proc = subprocess.Popen([sys.executable, "-c", one_per_chunk, "ingest", str(inp), "--out", str(out)], env=_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and not list(out.glob(".staging-*/parts/*.parquet")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if proc.poll() is not None:
+        pytest.skip("the ingest finished before it could be interrupted")
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(30) == 128 + signal.SIGTERM
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no staging folder, no lock file, old outputs
+
+
+def test_staging_folders_of_dead_runs_are_removed_but_not_a_live_runs(tmp_path: Path) -> None:
+    """A run killed outright (SIGKILL, a power cut) cannot clean up: the next run does, but only
+    when no live run holds the folder's lock — a second run meanwhile is refused (exit 2)."""
+    import budgetlib.pipeline as pipeline
+
+    out = tmp_path / "out"
+    (out / ".staging-dead" / "parts").mkdir(parents=True)
+    (out / ".staging-dead" / "parts" / "documents.000000.parquet").write_bytes(b"x")
+    with pipeline._staged(out) as live:  # a live run, writing
+        result = runner.invoke(app, ["ingest", str(RAW / "xixiang_2024_budget.txt"), "--out", str(out)])
+        assert result.exit_code == 2 and "another budgetlib run is writing there" in result.stderr, result.output
+        assert live.is_dir() and not (out / "documents.parquet").exists()
+        (live / "x.txt").write_text("x", encoding="utf-8")
+    assert not (out / ".staging-dead").exists() and (out / "x.txt").exists()
+    assert runner.invoke(app, ["ingest", str(RAW / "xixiang_2024_budget.txt"), "--out", str(out)]).exit_code == 0
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no staging folder, no lock file left
+
+
+def test_a_publish_that_fails_part_way_puts_the_previous_set_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The new files were renamed in one by one: a rename that failed (a busy file on a share)
+    after some had succeeded left a mix of the new run's files and the old run's."""
+    import budgetlib.pipeline as pipeline
+
+    out = tmp_path / "out"
+    pipeline.ingest_to_folder([RAW / "xixiang_2024_budget.txt"], out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real = os.replace
+    published: list[str] = []
+
+    def busy_fourth(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        if Path(dst).parent == out:
+            published.append(str(dst))
+            if len(published) == 4:
+                raise OSError(16, "Device or resource busy", str(dst))
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", busy_fourth)
+    with pytest.raises(OSError, match="busy"):
+        pipeline.ingest_to_folder([RAW], out)
+    monkeypatch.setattr(os, "replace", real)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_two_names_that_read_alike_get_a_hash_of_their_bytes(tmp_path: Path) -> None:
+    """A literal "a\\xd5.txt" and a name with the byte 0xd5 are both shown "a\\xd5.txt": they had
+    the same source_file (an absolute path), and the audit counted each figure twice."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(RAW / "xixiang_2024_budget.txt", folder / "a\\xd5.txt")
+    shutil.copy(RAW / "xixiang_2024_budget.txt", folder / os.fsdecode(b"a\xd5.txt"))
+    alone = ingest([folder / "a\\xd5.txt"]).frames["findings"].height
+    both = ingest([folder])
+    names = both.frames["documents"]["source_file"].to_list()
+    assert len(set(names)) == 2 and all(re.fullmatch(r"a\\xd5\.txt \[[0-9a-f]{8}\]", n) for n in names), names
+    assert both.frames["findings"].height == 2 * alone
+    assert names == [n for _, n in discover_named([folder])]  # the same names every time
+
+
+def test_errors_are_in_file_order_whatever_the_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files refused by the schemas (stage validate) came after the chunk's other errors."""
+    import budgetlib.pipeline as pipeline
+
+    (tmp_path / "a_empty.txt").write_bytes(b"")
+    text = (RAW / "xixiang_2024_budget.txt").read_text(encoding="utf-8")
+    (tmp_path / "b_1985.txt").write_text(text.replace("2024", "1985"), encoding="utf-8")
+    (tmp_path / "c_empty.txt").write_bytes(b"")
+    whole = ingest([tmp_path]).errors
+    assert whole["source_file"].to_list() == ["a_empty.txt", "b_1985.txt", "c_empty.txt"]
+    monkeypatch.setattr(pipeline, "CHUNK_DOCUMENTS", 1)
+    assert ingest([tmp_path]).errors.equals(whole)
+
+
+@pytest.mark.parametrize(("option", "message"), [(["--engine", "spark"], "unknown engine 'spark': use one of local, dask"),
+                                                 (["--engine", "dask", "--scheduler", "tcp://127.0.0.1:9"], "cannot reach the dask scheduler tcp://127.0.0.1:9")])
+def test_an_engine_that_cannot_run_is_a_one_line_error_and_nothing_is_written(tmp_path: Path, option: list[str], message: str) -> None:
+    """--engine spark (or an unreachable scheduler) crashed with a traceback and exit status 1
+    (the status of a failed file), after creating an empty --out."""
+    if "dask" in option:
+        dask = pytest.importorskip("dask", reason="the dask engine is the optional extra budgetlib[dask]")
+        pytest.importorskip("dask.distributed")
+        settings = dask.config.set({"distributed.comm.timeouts.connect": "1s"})
+    else:
+        settings = contextlib.nullcontext()
+    with settings:
+        result = runner.invoke(app, ["ingest", str(RAW / "xixiang_2024_budget.txt"), "--out", str(tmp_path / "out"), *option])
+    assert result.exit_code == 2 and message in result.stderr, (result.output, result.exception)
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+def test_office_lock_files_and_windows_files_in_folders_are_skipped_and_counted(tmp_path: Path) -> None:
+    """~$name.docx (Word's lock file), Thumbs.db and desktop.ini were read as documents: a folder
+    copied from Windows, or with a document open, failed the batch with misleading errors."""
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    shutil.copy(RAW / "xixiang_2024_budget.txt", folder / "report.txt")
+    (folder / "~$report.docx").write_bytes(b"\x05alice" + b"\x00" * 47 + "alice".encode("utf-16-le") + b"\x00" * 100)
+    (folder / "sub" / "~$other.xlsx").write_bytes(b"\x05bob" + b"\x00" * 50)
+    (folder / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2000)
+    (folder / "desktop.ini").write_bytes(b"[.ShellClassInfo]\r\nIconResource=C:\\Windows\\x.dll,0\r\n")
+    outputs = ingest([folder])
+    assert outputs.frames["documents"]["source_file"].to_list() == ["report.txt"] and outputs.errors.height == 0
+    result = runner.invoke(app, ["ingest", str(folder), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert ("skipped 4 system file(s), not disclosures: Office lock files (~$…) (2), Thumbs.db (1), desktop.ini (1)"
+            in " ".join(result.stdout.split()))
+    assert ingest([folder / "desktop.ini"]).errors.height == 1  # a file named explicitly is still read

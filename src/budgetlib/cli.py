@@ -7,8 +7,14 @@ file failed.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import signal
+import threading
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import polars as pl
@@ -20,6 +26,7 @@ from rich.table import Table
 from budgetlib import __version__, paths, schemas
 from budgetlib.checks import rules_table
 from budgetlib.documents import ReadSettings
+from budgetlib.engines import EngineError
 from budgetlib.pipeline import (
     NothingToRead,
     OutputFolderError,
@@ -70,6 +77,38 @@ def main(
     """budgetlib: county fiscal disclosures → validated, traceable tables."""
 
 
+@contextlib.contextmanager
+def _stopped_cleanly() -> Iterator[None]:
+    """While the block runs, SIGTERM and SIGHUP (``kill``, ``timeout``, a CI cancel, a closed
+    terminal) end the process as an exception does — with status 128 + the signal — so the
+    half-written outputs are removed, as after Ctrl-C. Outside the main thread, as it was."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _skipped_note(skipped: Counter[str]) -> str:
+    """What ingest left out of the folders read, in words ('' when nothing).
+
+    >>> _skipped_note(Counter({"Thumbs.db": 2, "desktop.ini": 1}))
+    '; skipped 3 system file(s), not disclosures: Thumbs.db (2), desktop.ini (1)'
+    """
+    if not skipped:
+        return ""
+    kinds = ", ".join(f"{kind} ({n})" for kind, n in sorted(skipped.items()))
+    return f"; skipped {skipped.total()} system file(s), not disclosures: {kinds}"
+
+
 @app.command()
 def ingest(
     inputs: Annotated[list[Path], typer.Argument(help="Files and/or folders of disclosures: text, CSV, PDF (text layer or scanned), DOCX, XLSX, HTML — told by content, not name; folders are searched recursively (links to folders are not followed).", show_default=False)],
@@ -83,13 +122,17 @@ def ingest(
     Writes documents, tables, line_items, facts, indicators, indicator_sources, findings (the
     audit), panel, panel_duplicates and errors as Parquet, plus indicators.csv, findings.csv and
     errors.csv; they replace the old files together once all are written. Memory stays bounded
-    however many files. Exit status 1 when any file failed; 2 when an input does not exist, the
-    inputs hold no file, or the output folder is a file or an input folder (nothing is written).
+    however many files. Office lock files (~$…), Thumbs.db and desktop.ini inside folders are
+    skipped and counted. Exit status 1 when any file failed; 2 when an input does not exist, the
+    inputs hold no file, the output folder is a file, an input folder or in use by another run,
+    or the engine cannot run (nothing is written).
     """
     out_dir = out or paths.processed_dir()
+    skipped: Counter[str] = Counter()
     try:
-        ingest_to_folder(inputs, out_dir, ReadSettings(ocr=ocr), engine=engine, scheduler=scheduler)
-    except (OutputFolderError, NothingToRead) as exc:
+        with _stopped_cleanly():
+            ingest_to_folder(inputs, out_dir, ReadSettings(ocr=ocr), engine=engine, scheduler=scheduler, skipped=skipped)
+    except (OutputFolderError, NothingToRead, EngineError) as exc:
         _err.print(f"[red]error[/red] {_shown(str(exc))}", highlight=False)
         raise typer.Exit(code=2) from exc
     docs, errors, findings = (pl.read_parquet(out_dir / f"{name}.parquet") for name in ("documents", "errors", "findings"))
@@ -103,7 +146,8 @@ def ingest(
     for err in errors.iter_rows(named=True):
         _err.print(f"[red]error[/red] {_shown(err['source_file'])}: {err['stage']}: {_shown(err['message'])}", highlight=False)
     n_errors = findings.filter(findings["severity"] == "error").height
-    _out.print(f"{docs.height} document(s) ingested, {errors.height} failed; audit: {findings.height} finding(s), {n_errors} error(s) (findings.csv).")
+    _out.print(f"{docs.height} document(s) ingested, {errors.height} failed{_skipped_note(skipped)}; "
+               f"audit: {findings.height} finding(s), {n_errors} error(s) (findings.csv).")
     if errors.height:
         raise typer.Exit(code=1)
 
@@ -119,7 +163,7 @@ def audit(
     target = folder or paths.processed_dir()
     try:
         findings = audit_folder(target)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, OutputFolderError) as exc:
         _err.print(f"[red]error[/red] {_shown(str(exc))}")
         raise typer.Exit(code=2) from exc
     summary = Table(title=f"budgetlib audit → {_shown(str(target))}")
@@ -152,7 +196,11 @@ def panel(
         _err.print(f"[red]error[/red] {_shown(str(exc))}")
         raise typer.Exit(code=2) from exc
     target = out or sources[0]
-    write_panel(frame, duplicates, target)
+    try:
+        write_panel(frame, duplicates, target)
+    except OutputFolderError as exc:
+        _err.print(f"[red]error[/red] {_shown(str(exc))}")
+        raise typer.Exit(code=2) from exc
     _out.print(f"panel: {frame.height} row(s) → {_shown(str(target / 'panel.parquet'))}; {duplicates.filter(~duplicates['kept']).height} duplicate document(s) set aside.")
 
 

@@ -3,7 +3,8 @@
 Takes paths (files and/or folders) and gives the published tables — ``documents``,
 ``tables``, ``line_items``, ``facts``, ``indicators``, ``indicator_sources``, ``findings`` (the audit, :mod:`budgetlib.checks`) and ``errors`` —
 as polars frames validated by :mod:`budgetlib.schemas`, and writes them (Parquet, plus
-``indicators.csv`` and ``errors.csv``) as a set: all replace the published files together, or none does.
+``indicators.csv`` and ``errors.csv``) as a set: all replace the published files together, or none does
+(the output folder is locked while a run writes there).
 
 Data flows one way: bytes → :mod:`documents` (text, PDF, scanned PDF by OCR, DOCX, XLSX, HTML;
 each line keeps its location) → :mod:`tables` / :mod:`narrative` / :mod:`metadata` →
@@ -19,6 +20,7 @@ runs) writes each chunk to disk at once, so its memory does not grow with the ba
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
 import hashlib
 import os
@@ -97,6 +99,17 @@ class Outputs:
 
 #: notes kept beside the documents (where they came from), not documents: skipped in folders
 _FOLDER_NOTES = re.compile(r"^(?:README|SOURCES|LICEN[CS]E|CHANGELOG)(?:\.(?:md|txt|rst))?$", re.IGNORECASE)
+#: files that Windows or an office suite leaves beside documents — hidden where they were made,
+#: never disclosures: skipped in folders (a file named explicitly is still read) and counted,
+#: so ingest can say what it left out. Pattern (case-insensitive) → what they are.
+SYSTEM_FILES = {
+    # Word/Excel/WPS write "~$name.docx" (owner name, binary) beside a document while it is open
+    r"~\$.*": "Office lock files (~$…)",
+    # Windows Explorer's thumbnail caches (OLE binaries)
+    r"(?:ehthumbs|Thumbs)\.db": "Thumbs.db",
+    # Windows Explorer's folder settings (icon, view)
+    r"desktop\.ini": "desktop.ini",
+}
 
 
 def discover(paths: Iterable[Path | str]) -> list[Path]:
@@ -104,12 +117,15 @@ def discover(paths: Iterable[Path | str]) -> list[Path]:
     return [path for path, _ in discover_named(paths)]
 
 
-def discover_named(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) -> list[tuple[Path, str]]:
+def discover_named(paths: Iterable[Path | str], exclude: Iterable[Path] = (),
+                   skipped: Counter[str] | None = None) -> list[tuple[Path, str]]:
     """``(path, source_file)`` for the files named and every entry below the folders named,
     sorted by name. ``source_file`` is the path below the folder given (``c/report.txt``), so
     two files of one name in two folders stay apart, with any bytes that are not UTF-8
-    written as ``\\xd5``. Inside folders, hidden entries and the folder's own notes
-    (README.md, SOURCES.md, LICENSE) are skipped; a file named explicitly is always read.
+    written as ``\\xd5`` (names that still read alike get a short hash, see :func:`_apart`).
+    Inside folders, hidden entries, the folder's own notes (README.md, SOURCES.md, LICENSE)
+    and :data:`SYSTEM_FILES` are skipped — the latter counted by kind into ``skipped`` when
+    given; a file named explicitly is always read.
     Entries that are not regular files (pipes, broken links, links to folders, folders that
     cannot be listed) are kept, so that reading them reports why they were not read. Folders
     in ``exclude`` (the output folder, when it lies inside an input folder) are not entered."""
@@ -127,7 +143,7 @@ def discover_named(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) ->
         if not p.is_dir():
             add(p, _display_name(p.name))
             continue
-        for path in _walk(p, skip):
+        for path in _walk(p, skip, skipped):
             add(path, _display_name(path.relative_to(p).as_posix() if path != p else p.name))
     return sorted(_apart(found).items(), key=lambda item: (item[0].name, str(item[0])))
 
@@ -135,7 +151,9 @@ def discover_named(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) ->
 def _apart(found: dict[Path, str]) -> dict[Path, str]:
     """Names that two files share (report.txt in two folders given) become the files' paths
     below the folder they have in common (a/report.txt, b/report.txt), until no two files
-    share a name (a new name may be one another file already has)."""
+    share a name (a new name may be one another file already has). Names that read alike
+    however long (a literal ``a\\xd5.txt`` and one with the byte 0xd5) get the first 8 hex
+    digits of the SHA-256 of their path's bytes below the folder they share (:func:`_tagged`)."""
     names = dict(found)
     for _ in range(64):
         shared = {name for name, n in Counter(names.values()).items() if n > 1}
@@ -143,15 +161,29 @@ def _apart(found: dict[Path, str]) -> dict[Path, str]:
             return names
         clashing = [path.absolute() for path, name in names.items() if name in shared]
         root = Path(os.path.commonpath([str(path.parent) for path in clashing]))
-        names = {path: _display_name(path.absolute().relative_to(root).as_posix()) if name in shared else name
+        wider = {path: _display_name(path.absolute().relative_to(root).as_posix()) if name in shared else name
                  for path, name in names.items()}
-    return {path: _display_name(path.absolute().as_posix()) for path in names}  # never reached in practice
+        if wider == names:  # no longer path tells them apart: their bytes do
+            wider = {path: _tagged(name, path.absolute().relative_to(root)) if name in shared else name
+                     for path, name in names.items()}
+        names = wider
+    return {path: _tagged(_display_name(path.absolute().as_posix()), path.absolute()) for path in names}  # adversarial names only
 
 
-def _walk(folder: Path, skip: frozenset[Path] = frozenset()) -> Iterator[Path]:
+def _tagged(name: str, path: Path) -> str:
+    """``name`` with a short hash of ``path``'s bytes, for names that read alike.
+
+    >>> _tagged("a.txt", Path("a.txt"))
+    'a.txt [18b7cb09]'
+    """
+    return f"{name} [{hashlib.sha256(os.fsencode(path)).hexdigest()[:8]}]"
+
+
+def _walk(folder: Path, skip: frozenset[Path] = frozenset(), skipped: Counter[str] | None = None) -> Iterator[Path]:
     """Every entry below ``folder`` that is not a folder it can descend into; links to folders
     are not followed (no loops), folders in ``skip`` (resolved) are left out, and a folder
-    that cannot be listed is itself returned."""
+    that cannot be listed is itself returned. :data:`SYSTEM_FILES` are left out and counted
+    by kind into ``skipped``."""
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
@@ -163,9 +195,22 @@ def _walk(folder: Path, skip: frozenset[Path] = frozenset()) -> Iterator[Path]:
         if entry.is_dir(follow_symlinks=False):
             if skip and Path(entry.path).resolve() in skip:
                 continue
-            yield from _walk(Path(entry.path), skip)
-        else:
+            yield from _walk(Path(entry.path), skip, skipped)
+            continue
+        kind = _system_file(entry.name)
+        if kind is None:
             yield Path(entry.path)
+        elif skipped is not None:
+            skipped[kind] += 1
+
+
+def _system_file(name: str) -> str | None:
+    """Which of :data:`SYSTEM_FILES` ``name`` is, or ``None``.
+
+    >>> _system_file("~$report.docx"), _system_file("THUMBS.DB"), _system_file("report.docx")
+    ('Office lock files (~$…)', 'Thumbs.db', None)
+    """
+    return next((kind for pattern, kind in SYSTEM_FILES.items() if re.fullmatch(pattern, name, re.IGNORECASE)), None)
 
 
 def _display_name(name: str) -> str:
@@ -319,30 +364,63 @@ def read_chunk(files: Sequence[tuple[Path, str]], settings: ReadSettings | None 
 
     The schemas are checked for the whole chunk at once; when that fails, each document is
     checked alone, and one whose rows break them (a year the schema does not allow …) becomes
-    a row of ``errors`` (stage ``validate``), so the rest of the chunk is kept."""
-    results: list[DocumentResult] = []
-    errors: list[dict[str, object]] = []
-    for path, name in files:
+    a row of ``errors`` (stage ``validate``), so the rest of the chunk is kept. ``errors`` is
+    in the order of ``files``, whatever the stage, so chunks of any size give the same rows."""
+    results: dict[int, DocumentResult] = {}
+    errors: dict[int, dict[str, object]] = {}  # by the file's position in the chunk
+    for i, (path, name) in enumerate(files):
         result = process_path(path, settings, name)
         if isinstance(result, IngestError):
-            errors.append({"source_file": name, "stage": result.stage, "message": result.message})
+            errors[i] = {"source_file": name, "stage": result.stage, "message": result.message}
         else:
-            results.append(result)
+            results[i] = result
     try:
-        chunk = _validated(results, errors)
+        chunk = _validated(list(results.values()), _by_position(errors))
     except Exception:  # noqa: BLE001 — find the documents to blame, one by one
         kept = []
-        for result in results:
+        for i, result in results.items():
             try:
                 _validated([result], [])
             except Exception as exc:  # noqa: BLE001
-                errors.append({"source_file": result.document["source_file"], "stage": "validate",
-                               "message": _schema_problem(exc)})
+                errors[i] = {"source_file": result.document["source_file"], "stage": "validate",
+                             "message": _schema_problem(exc)}
             else:
                 kept.append(result)
-        chunk = _validated(kept, errors)
+        chunk = _validated(kept, _by_position(errors))
     chunk["findings"] = schemas.validate("findings", run_checks(chunk))
     return chunk
+
+
+def _by_position(rows: dict[int, dict[str, object]]) -> list[dict[str, object]]:
+    """Rows keyed by position, in the order of their positions.
+
+    >>> _by_position({2: {"f": "c"}, 0: {"f": "a"}})
+    [{'f': 'a'}, {'f': 'c'}]
+    """
+    return [rows[i] for i in sorted(rows)]
+
+
+def _lost_chunk(files: Sequence[tuple[Path, str]], reason: str) -> dict[str, pl.DataFrame]:
+    """The frames of a chunk whose worker died reading it (the dask engine): a row of ``errors``
+    per file, nothing else."""
+    message = f"the worker reading it died ({reason}): a crash in a reader, or more memory than a worker may use"
+    errors: list[dict[str, object]] = [{"source_file": name, "stage": "read", "message": message} for _, name in files]
+    return {**_validated([], errors), "findings": schemas.empty_frame("findings")}
+
+
+def _one_by_one(files: Sequence[tuple[Path, str]]) -> list[list[tuple[Path, str]]]:
+    """A chunk split into chunks of one file (to find the file that killed a worker)."""
+    return [[file] for file in files]
+
+
+def _joined(chunks: Sequence[dict[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:
+    """:func:`read_chunk` frames of consecutive chunks as the frames of one chunk."""
+    return {name: pl.concat([chunk[name] for chunk in chunks]) for name in chunks[0]}
+
+
+#: a chunk whose worker died is read again file by file; the file that kills it becomes an error
+_WHEN_LOST: engines.WhenLost[Sequence[tuple[Path, str]], dict[str, pl.DataFrame]] = engines.WhenLost(
+    split=_one_by_one, join=_joined, failed=_lost_chunk)
 
 
 def _validated(results: Sequence[DocumentResult], errors: list[dict[str, object]]) -> dict[str, pl.DataFrame]:
@@ -369,14 +447,16 @@ def _schema_problem(exc: Exception) -> str:
     return f"the figures read do not fit the output tables: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
-def _chunks(files: Sequence[tuple[Path, str]], settings: ReadSettings | None, engine: str,
-            scheduler: str | None) -> Iterator[dict[str, pl.DataFrame]]:
+def _chunks(files: Sequence[tuple[Path, str]], settings: ReadSettings | None,
+            runner: engines.Runner) -> Iterator[dict[str, pl.DataFrame]]:
     """The batch of ``(path, source_file)`` as :func:`read_chunk` frames, ``CHUNK_DOCUMENTS``
     files at a time, in order: memory holds a chunk's rows, never a dict per figure of the
-    whole batch."""
+    whole batch. Paths go to the engine absolute (a Dask worker has its own working folder);
+    a chunk whose worker died is read again file by file (:data:`_WHEN_LOST`)."""
+    files = [(path.absolute(), name) for path, name in files]
     chunks = [files[i:i + CHUNK_DOCUMENTS] for i in range(0, len(files), CHUNK_DOCUMENTS)]
     work = functools.partial(read_chunk, settings=settings)
-    for _, frames in engines.run(chunks, work, engine=engine, scheduler=scheduler):
+    for _, frames in runner(chunks, work, _WHEN_LOST):
         yield frames
 
 
@@ -391,27 +471,124 @@ def ingest(paths: Iterable[Path | str], settings: ReadSettings | None = None, *,
     cluster: a LocalCluster, or the ``scheduler`` address given); the outputs are the same.
     """
     parts: dict[str, list[pl.DataFrame]] = {name: [] for name in _CHUNKED}
-    for chunk in _chunks(discover_named(paths), settings, engine, scheduler):
-        for name in _CHUNKED:
-            parts[name].append(chunk[name])
+    with engines.connect(engine, scheduler) as runner:
+        for chunk in _chunks(discover_named(paths), settings, runner):
+            for name in _CHUNKED:
+                parts[name].append(chunk[name])
     frames = {name: pl.concat(parts[name]) if parts[name] else schemas.empty_frame(name) for name in _CHUNKED}
     frames["panel"], frames["panel_duplicates"] = build_panel(frames["indicators"])
     return Outputs({name: frames[name] for name in OUTPUT_TABLES})
 
 
+#: the hidden file a run holds locked in its output folder while it writes there (removed at the end)
+_LOCK_FILE = ".budgetlib.lock"
+#: the prefix of the hidden folder a run writes its outputs into before publishing them
+_STAGING_PREFIX = ".staging-"
+
+
 @contextlib.contextmanager
 def _staged(out_dir: Path) -> Iterator[Path]:
-    """A hidden folder inside ``out_dir`` to write a set of outputs into. When the block ends
-    normally, its files replace the published ones (a rename each, after every one is fully
-    written); when it fails, they are removed and the published files stay as they were."""
+    """A hidden folder inside ``out_dir`` to write a set of outputs into, with ``out_dir``
+    locked (:func:`_locked`) for the whole block. When the block ends normally, its files
+    replace the published ones as a set (:func:`_publish`); when it fails, they are removed
+    and the published files stay as they were. Staging folders that runs no longer alive left
+    behind (killed by SIGKILL, a power cut) are removed first: no live run holds the lock."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    with _locked(out_dir) as held:
+        if held:
+            _remove_stale_stages(out_dir)
+        stage = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=out_dir))
+        try:
+            yield stage
+            _publish(stage, out_dir)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _locked(out_dir: Path) -> Iterator[bool]:
+    """Hold the lock of ``out_dir``: an exclusive ``flock`` on a hidden file, which the system
+    releases when the process ends however it ends. Gives ``False`` (no lock, nothing refused)
+    on a file system that cannot lock.
+
+    Raises:
+        OutputFolderBusy: another run holds it.
+    """
+    path = out_dir / _LOCK_FILE
+    fd = _lock(path)
+    while fd is not None and not _is_file_at(fd, path):
+        os.close(fd)  # locked a lock file that the run which held it had just removed: lock the new one
+        fd = _lock(path)
+    if fd is None:  # no locks on this file system
+        yield False
+        return
     try:
-        yield stage
-        for path in sorted(stage.iterdir()):
-            os.replace(path, out_dir / path.name)
+        yield True
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        path.unlink(missing_ok=True)  # before the lock is released, so no run locks a removed file
+        os.close(fd)
+
+
+def _lock(path: Path) -> int | None:
+    """The lock file at ``path`` opened (created if need be) and locked; ``None`` when the
+    file system cannot lock.
+
+    Raises:
+        OutputFolderBusy: another process holds the lock.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise OutputFolderBusy(f"{path.parent}: another budgetlib run is writing there; wait for it to end, "
+                               "or write to another folder") from None
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _is_file_at(fd: int, path: Path) -> bool:
+    """Whether the open file ``fd`` is the file at ``path`` now (not one removed since)."""
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
+
+
+def _remove_stale_stages(out_dir: Path) -> None:
+    """Remove the staging folders in ``out_dir`` (call with its lock held: they are dead runs')."""
+    for stage in out_dir.glob(f"{_STAGING_PREFIX}*"):
+        if stage.is_dir() and not stage.is_symlink():
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _publish(stage: Path, out_dir: Path) -> None:
+    """Move every file of ``stage`` into ``out_dir``, as a set: each published file replaced is
+    first moved aside (inside ``stage``); when a move fails (or the run is interrupted), the new
+    files are taken out again and the old ones put back, so ``out_dir`` holds the new set or
+    the old one, never a mix. The old files go when ``stage`` is removed."""
+    new = sorted(stage.iterdir())
+    aside = stage / ".previous"
+    aside.mkdir()
+    moved: list[tuple[Path, Path | None]] = []  # (published path, the old file moved aside, if any)
+    try:
+        for path in new:
+            target = out_dir / path.name
+            old = aside / path.name if os.path.lexists(target) else None
+            if old is not None:
+                os.replace(target, old)
+            moved.append((target, old))
+            os.replace(path, target)
+    except BaseException:
+        for target, old in reversed(moved):
+            with contextlib.suppress(OSError):
+                if old is None:
+                    target.unlink(missing_ok=True)
+                else:
+                    os.replace(old, target)
+        raise
 
 
 def _write_table(stage: Path, name: str, frame: pl.DataFrame | pl.LazyFrame) -> list[str]:
@@ -435,7 +612,13 @@ def write_outputs(outputs: Outputs, out_dir: Path) -> list[Path]:
 
 
 class OutputFolderError(ValueError):
-    """The output folder cannot take the outputs: it is a file, or one of the input folders."""
+    """The output folder cannot take the outputs: it is a file, one of the input folders, or
+    another run is writing there."""
+
+
+class OutputFolderBusy(OutputFolderError):
+    """Another run (ingest, audit, panel) is writing to the output folder: two runs would mix
+    their outputs."""
 
 
 class NothingToRead(ValueError):
@@ -443,11 +626,11 @@ class NothingToRead(ValueError):
     left as they are (a mistyped folder would replace them with an empty set)."""
 
 
-def _files_to_read(paths: Sequence[Path | str], out_dir: Path) -> list[tuple[Path, str]]:
+def _files_to_read(paths: Sequence[Path | str], out_dir: Path, skipped: Counter[str] | None = None) -> list[tuple[Path, str]]:
     missing = [str(p) for p in paths if not os.path.lexists(p)]
     if missing:
         raise NothingToRead(f"{', '.join(missing)}: does not exist; the outputs in {out_dir} are left as they were")
-    files = discover_named(paths, exclude=(out_dir,))
+    files = discover_named(paths, exclude=(out_dir,), skipped=skipped)
     if not files:
         raise NothingToRead(f"no files in {', '.join(map(str, paths))}; the outputs in {out_dir} are left as they were")
     return files
@@ -463,7 +646,8 @@ def _check_out_dir(paths: Sequence[Path | str], out_dir: Path) -> None:
 
 
 def ingest_to_folder(paths: Iterable[Path | str], out_dir: Path, settings: ReadSettings | None = None, *,
-                     engine: str = "local", scheduler: str | None = None) -> list[Path]:
+                     engine: str = "local", scheduler: str | None = None,
+                     skipped: Counter[str] | None = None) -> list[Path]:
     """:func:`ingest` and :func:`write_outputs` in bounded memory, for batches of any size.
 
     Each chunk of ``CHUNK_DOCUMENTS`` documents is written to a Parquet part in a hidden
@@ -472,19 +656,23 @@ def ingest_to_folder(paths: Iterable[Path | str], out_dir: Path, settings: ReadS
     :func:`write_outputs`) and removed. Only the panel, one row per document, is built in
     memory. The published files are replaced together when all are written: an interrupted
     run leaves them as they were. An ``out_dir`` inside an input folder is not read as input.
+    ``out_dir`` is locked while the run writes there. The system files skipped in folders
+    (:data:`SYSTEM_FILES`) are counted by kind into ``skipped`` when given.
 
     Raises:
-        OutputFolderError: ``out_dir`` is a file, or is itself one of the input folders.
+        OutputFolderError: ``out_dir`` is a file, is itself one of the input folders, or
+            another run is writing there (:class:`OutputFolderBusy`).
         NothingToRead: an input does not exist, or the inputs hold no file (nothing is written).
+        engines.EngineError: an unknown engine, or a scheduler that cannot be reached (nothing is written).
     """
     paths = list(paths)
     _check_out_dir(paths, out_dir)
-    files = _files_to_read(paths, out_dir)
-    with _staged(out_dir) as stage:
+    files = _files_to_read(paths, out_dir, skipped)
+    with engines.connect(engine, scheduler) as runner, _staged(out_dir) as stage:
         parts_dir = stage / "parts"
         parts_dir.mkdir()
         parts: dict[str, list[Path]] = {name: [] for name in _CHUNKED}
-        for i, chunk in enumerate(_chunks(files, settings, engine, scheduler)):
+        for i, chunk in enumerate(_chunks(files, settings, runner)):
             for name in _CHUNKED:
                 if chunk[name].height:
                     parts[name].append(parts_dir / f"{name}.{i:06d}.parquet")
