@@ -12,6 +12,16 @@ RAW = ROOT / "data" / "raw"
 SHARED_EXPECTED = ROOT.parent / "shared" / "corpus" / "expected.json"
 LOCAL_EXPECTED = Path(__file__).resolve().parent / "data" / "expected.json"
 
+#: Python source of ``peak_mb()``, the peak memory (MB) of the process running it, for tests that
+#: measure a reader in a fresh interpreter. Read from VmHWM: ``ru_maxrss`` would include the
+#: memory of the test process that started it (Linux keeps it across exec).
+PEAK_MB_SOURCE = """
+def peak_mb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmHWM:"))
+"""
+needs_proc = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak memory is read from /proc (Linux)")
+
 
 def load_expected() -> dict[str, dict[str, object]]:
     """Hand-read values (../shared/corpus/expected.json when present, else the committed copy)."""

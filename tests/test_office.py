@@ -6,14 +6,19 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
 import tracemalloc
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from budgetlib import office
 from budgetlib.office import OfficeError, read_docx, read_xlsx
+
+from .conftest import PEAK_MB_SOURCE, needs_proc
 
 #: a reader of a small file must stay far below this (the bugs needed gigabytes)
 SMALL_PEAK_BYTES = 64 * 1024 * 1024
@@ -261,6 +266,52 @@ def test_a_docx_part_expanding_beyond_the_cap_is_refused(monkeypatch: pytest.Mon
     monkeypatch.setattr(office, "MAX_UNZIPPED_BYTES", 1000)
     with pytest.raises(OfficeError, match=r"unpacks to more than"):
         read_docx(_docx(_table(1, 1)))
+
+
+#: reads one Word document in a fresh interpreter: prints "<peak RSS MB> <outcome>"
+_PEAK_DOCX = PEAK_MB_SOURCE + """
+import sys
+from budgetlib.office import OfficeError, read_docx
+try:
+    outcome = f"{len(read_docx(open(sys.argv[1], 'rb').read()))} lines"
+except OfficeError as exc:
+    outcome = f"refused: {exc}"
+print(peak_mb(), outcome)
+"""
+
+
+@needs_proc
+def test_a_small_docx_unzipping_to_millions_of_paragraphs_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    # 88 KB holding 10,000,000 empty paragraphs (60 MB of XML, within MAX_UNZIPPED_BYTES):
+    # python-docx's tree of it peaked at 1.35 GB
+    path = tmp_path / "bomb.docx"
+    path.write_bytes(_rezip(_docx(_table(1, 1)), "word/document.xml", lambda xml: xml.replace("<w:body>", "<w:body>" + "<w:p/>" * 10_000_000)))
+    proc = subprocess.run([sys.executable, "-c", _PEAK_DOCX, str(path)], capture_output=True, text=True, timeout=60)
+    peak_mb, outcome = proc.stdout.strip().split(" ", 1)
+    assert outcome.startswith("refused: the Word document's XML holds more than 4,000,000 tags (passed in word/document.xml"), (
+        outcome, proc.stderr[-2000:])
+    assert int(peak_mb) < 300, f"a {path.stat().st_size // 1024} KB .docx peaked at {peak_mb} MB"
+
+
+def test_the_word_xml_caps_count_xml_parts_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _docx(_table(20, 5))
+    assert len(read_docx(data)) == 20
+    monkeypatch.setattr(office, "MAX_WORD_TAGS", 300)
+    with pytest.raises(OfficeError, match=r"XML holds more than 300 tags \(passed in word/"):
+        read_docx(data)
+    monkeypatch.setattr(office, "MAX_WORD_TAGS", 4_000_000)
+    monkeypatch.setattr(office, "MAX_WORD_XML_BYTES", 10_000)
+    with pytest.raises(OfficeError, match=r"XML unpacks to more than 0 MB \(passed in "):
+        read_docx(data)
+    # an image full of "<" is no XML: neither its bytes nor its "<" count
+    monkeypatch.setattr(office, "MAX_WORD_XML_BYTES", 64 * 1024 * 1024)
+    monkeypatch.setattr(office, "MAX_WORD_TAGS", 1_000_000)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item, zin.read(item.filename))
+        zout.writestr("word/media/image1.png", b"\x89PNG\r\n\x1a\n" + b"<" * 100_000_000)
+    assert len(read_docx(out.getvalue())) == 20
 
 
 _REVISION = 'w:id="{}" w:author="审校" w:date="2024-01-01T00:00:00Z"'

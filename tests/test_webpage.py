@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import html
 import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +21,7 @@ from budgetlib.documents import detect_format, load_document
 from budgetlib.pipeline import IngestError, process_bytes
 from budgetlib.webpage import MAX_COLSPAN, UnreadablePage, looks_like_html, read_html
 
-from .conftest import RAW
+from .conftest import PEAK_MB_SOURCE, RAW, needs_proc
 
 _SAMPLE = (RAW / "yuanshi_2023_budget.txt").read_text(encoding="utf-8").splitlines()
 _LINES = _SAMPLE[2:3] + _SAMPLE[103:133]  # unit name, then the 收入总表 over two pages
@@ -358,3 +362,98 @@ def test_a_source_line_break_between_chinese_characters_is_no_space() -> None:
     assert [ln.text for ln in read_html("<p>合计\n 5.80 元\nper\nyear</p>".encode())] == ["合计 5.80 元 per year"]
     broken = process_bytes(_wrapped_page("\r\n"), "doc.html").indicators
     assert (broken["basic_expenditure"], broken["personnel_expenditure"]) == (264.84, 246.18)
+
+
+# Bounded time and memory: spans, cells, markup that never ends -------------------------------
+
+#: reads one page in a fresh interpreter: prints "<seconds> <peak RSS MB> <lines or error>"
+_MEASURE = PEAK_MB_SOURCE + """
+import sys, time
+from budgetlib.webpage import UnreadablePage, read_html
+data = open(sys.argv[1], "rb").read()
+start = time.time()
+try:
+    outcome = repr([line.text for line in read_html(data)])
+except UnreadablePage as exc:
+    outcome = "refused: " + str(exc)
+print(f"{time.time() - start:.1f} {peak_mb()} {outcome}")
+"""
+
+
+def _measure(data: bytes, tmp_path: Path, timeout: float = 20) -> tuple[float, int, str]:
+    """Seconds, peak memory (MB) and outcome of reading the page ``data``; a hang fails the test."""
+    path = tmp_path / "page.html"
+    path.write_bytes(data)
+    try:
+        proc = subprocess.run([sys.executable, "-c", textwrap.dedent(_MEASURE), str(path)], capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"a {len(data) // 1024} KB page was not read within {timeout:.0f}s")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    seconds, rss, outcome = proc.stdout.strip().split(" ", 2)
+    return float(seconds), int(rss), outcome
+
+
+_HEAD = "<html><head><title>2024年部门预算</title></head><body><p>收入支出预算总表</p>"
+
+
+@pytest.mark.parametrize("table", [
+    # one cell over 990 columns and every row below it (rowspan=0), then one small row after another:
+    # 59 M cells from 540 KB (45 s, 1.3 GB)
+    "<table><tr><td colspan=990 rowspan=0>项目</td><td>1</td></tr>" + "<tr><td>1" * 60_000 + "</table>",
+    # every row starts a cell over the rest of the group, one column further right: quadratic (82 s)
+    "<table>" + '<tr><td rowspan="0">1' * 20_000 + "</table>",
+])
+@needs_proc
+def test_spans_cannot_expand_a_small_page_into_millions_of_cells(table: str, tmp_path: Path) -> None:
+    seconds, rss, outcome = _measure((_HEAD + table).encode(), tmp_path)
+    assert outcome.startswith("refused: the page's tables have more than 1,000,000 cells"), outcome[:300]
+    assert seconds < 5 and rss < 400, (seconds, rss)
+
+
+@needs_proc
+def test_empty_rows_under_a_wide_span_cost_nothing(tmp_path: Path) -> None:
+    # each row used to count down every spanned column: 5,000 × 60,000 rows (~20 s)
+    page = (_HEAD + "<table><tr>" + "<td colspan=1000 rowspan=0>项目</td>" * 5 + "</tr>" + "<tr></tr>" * 60_000
+            + "<tr><td>5.80</table>")
+    seconds, _, outcome = _measure(page.encode(), tmp_path)
+    head = ("项目" + "\t" * 1000) * 4 + "项目" + "\t" * 999
+    assert outcome == repr(["2024年部门预算", "收入支出预算总表", head, "\t" * 5000 + "5.80"]) and seconds < 3, seconds
+
+
+def test_the_cell_cap_counts_the_cells_spans_cover(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(webpage, "MAX_CELLS", 8)
+    fits = "<table><tr><td rowspan=0 colspan=2>a<td>1<tr><td>2<tr><td>3</table>"  # 3 rows of 3 columns: 9 cells
+    with pytest.raises(UnreadablePage, match="more than 8 cells .*passed in table 1"):
+        read_html(fits.encode())
+    monkeypatch.setattr(webpage, "MAX_CELLS", 9)
+    assert [ln.text for ln in read_html(fits.encode())] == ["a\t\t1", "\t\t2", "\t\t3"]
+
+
+def test_rowspan_zero_spans_to_the_end_of_its_row_group() -> None:
+    page = "<table><tr><td rowspan=0>a<td>1<tr><td>2<tbody><tr><td>b<td>3<tr><td>4</table>"
+    assert [ln.text for ln in read_html(page.encode())] == ["a\t1", "\t2\t", "b\t3", "4"]
+
+
+@pytest.mark.parametrize("markup", ["<!--", "<a b='", '<a href="', "<!--x--", "<a\n", "<td class=x ", "</a", "<?"])
+@needs_proc
+def test_markup_that_never_ends_is_read_in_linear_time(markup: str, tmp_path: Path) -> None:
+    # Python 3.11.7's parser read the rest of the page again from each later "<" (CVE-2025-6069):
+    # 400 KB of "<!--" took ~65 s, of '<a href="' hours
+    page = _HEAD + markup * (400_000 // len(markup))
+    seconds, _, outcome = _measure(page.encode(), tmp_path)
+    assert outcome == repr(["2024年部门预算", "收入支出预算总表"]) and seconds < 5, (seconds, outcome[:300])
+
+
+@pytest.mark.parametrize(("tail", "named"), [
+    ("<!-- 以下为表格 <table><tr><td>合计<td>5.80</table>", "line 2: a comment (<!--) opened here has no -->"),
+    ('<a href="x.pdf>附件</a>\n<p>合计 5.80 万元</p>', "line 2: the tag <a opened here never ends"),
+])
+def test_markup_that_never_ends_and_hides_the_page_is_a_clear_error(tail: str, named: str) -> None:
+    with pytest.raises(UnreadablePage, match=re.escape(named)):
+        read_html((_HEAD + "\n" + tail).encode())
+
+
+def test_a_page_cut_off_inside_its_last_comment_is_read_up_to_it() -> None:
+    page = _HEAD + "<table><tr><td>合计<td>5.80</table><!-- 统计代码 <script>var _hmt"
+    assert [ln.text for ln in read_html(page.encode())] == ["2024年部门预算", "收入支出预算总表", "合计\t5.80"]

@@ -3,9 +3,10 @@
 Takes the bytes of a PDF and gives :class:`~budgetlib.read.SourceLine` objects located as
 ``p.N l.M`` with ``ocr=True``. Pages are rendered with pypdfium2 and read by tesseract
 (Debian ``tesseract-ocr`` + ``tesseract-ocr-chi-sim``, through pytesseract), several pages at
-once. Interword spaces are kept, so columns of a scanned table stay apart by runs of spaces,
-which :func:`budgetlib.read.to_rows` reads as cells. Page numbers (``- 3 -``, ``一1一``) are
-left out.
+once; pages are rendered only as they are read (a few per OCR thread), so memory does not
+grow with the length of a scan. Interword spaces are kept, so columns of a scanned table
+stay apart by runs of spaces, which :func:`budgetlib.read.to_rows` reads as cells. Page
+numbers (``- 3 -``, ``一1一``) are left out.
 
 OCR misreads digits (``12,954.16`` as ``12.954.16``): every figure read here is flagged in
 the outputs (``ocr`` column) so a researcher checks it against the scan, and the audit's
@@ -19,12 +20,18 @@ from __future__ import annotations
 
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache, lru_cache
+from typing import TypeVar
 
 from budgetlib.read import SourceLine
 
 __all__ = ["OcrUnavailable", "ocr_available", "ocr_pdf", "ocr_pages", "ocr_image_lines", "clear_cache"]
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 class OcrUnavailable(RuntimeError):
@@ -124,11 +131,32 @@ def _ocr_pdf(data: bytes, numbers: tuple[int, ...] | None, language: str, dpi: i
              workers: int) -> tuple[tuple[int, tuple[SourceLine, ...]], ...]:
     from budgetlib.pdf import render_pages
 
-    pages = list(render_pages(data, dpi, numbers))
-    n_workers = workers or max(1, min(len(pages), os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=n_workers) as pool:  # tesseract runs as a subprocess
-        texts = list(pool.map(lambda page: ocr_image_lines(page[1], language), pages))
-    return tuple(
-        (number, tuple(SourceLine(text, f"p.{number} l.{n}", ocr=True) for n, text in enumerate(page_lines, start=1)))
-        for (number, _), page_lines in zip(pages, texts, strict=True)
-    )
+    def read(page: tuple[int, object]) -> tuple[int, tuple[SourceLine, ...]]:
+        number, image = page
+        lines = ocr_image_lines(image, language)
+        return number, tuple(SourceLine(text, f"p.{number} l.{n}", ocr=True) for n, text in enumerate(lines, start=1))
+
+    return tuple(_in_order(read, render_pages(data, dpi, numbers), workers or os.cpu_count() or 1))
+
+
+def _in_order(work: Callable[[_T], _R], items: Iterable[_T], workers: int) -> Iterator[_R]:
+    """``work`` done on each of ``items`` by ``workers`` threads, the results in the order of
+    the items. Items are taken from ``items`` only as threads come free (at most two per
+    thread waiting or in work), so a long scan is never held in memory whole: a page is
+    rendered, OCR'd and dropped. Pending work is cancelled when one item fails.
+
+    >>> list(_in_order(lambda n: n * n, iter(range(5)), 2))
+    [0, 1, 4, 9, 16]
+    """
+    with ThreadPoolExecutor(max_workers=workers) as pool:  # tesseract runs as a subprocess
+        pending: deque[Future[_R]] = deque()
+        try:
+            for item in items:
+                pending.append(pool.submit(work, item))
+                if len(pending) >= 2 * workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()

@@ -33,7 +33,9 @@ kind of lines the text reader gives:
 Memory follows what the file really holds, never what it claims: only the cells stored in a
 sheet are read (not the grid up to its last cell or its ``dimension``), a merged range or a
 ``w:gridSpan`` never spans beyond the content, and files beyond :data:`MAX_COLUMNS`,
-:data:`MAX_CELLS` or :data:`MAX_UNZIPPED_BYTES` are refused.
+:data:`MAX_CELLS` or :data:`MAX_UNZIPPED_BYTES` are refused, and so are Word documents whose
+XML (held whole in memory by python-docx) passes :data:`MAX_WORD_XML_BYTES` or
+:data:`MAX_WORD_TAGS`, before it is parsed.
 
 Legacy ``.doc``/``.xls`` and password-protected files are told apart (and refused with
 advice) by :mod:`budgetlib.documents`; a damaged file raises :class:`OfficeError`.
@@ -47,6 +49,7 @@ import operator
 import re
 import warnings
 import zipfile
+import zlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from functools import cache
@@ -56,7 +59,7 @@ from xml.etree import ElementTree
 from budgetlib.read import SourceLine, cells_to_line, sheet_row_cells
 
 __all__ = ["OfficeError", "read_docx", "read_xlsx", "format_number", "main_part", "MAX_COLUMNS", "MAX_CELLS", "MAX_INDEX_PART",
-           "MAX_UNZIPPED_BYTES"]
+           "MAX_UNZIPPED_BYTES", "MAX_WORD_XML_BYTES", "MAX_WORD_TAGS"]
 
 # Limits that keep memory proportional to what a file holds. A budget disclosure has tables of
 # a few dozen columns and tens of thousands of cells in all; files far beyond that are damaged
@@ -69,6 +72,14 @@ MAX_COLUMNS = 1_000
 MAX_CELLS = 1_000_000
 #: bytes the parts of a DOCX/XLSX may unpack to (XML compresses 10-50 times: a zip bomb stops here)
 MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
+#: bytes the XML parts of a Word document may unpack to. python-docx holds them whole as element
+#: trees (a workbook's sheets are streamed instead); a Word disclosure of 40,000 table cells has
+#: about 10 MB of XML
+MAX_WORD_XML_BYTES = 64 * 1024 * 1024
+#: tags (start and end, ``<``) in the XML parts of a Word document: python-docx needs ~150 bytes
+#: per element, so this bounds its memory to some 600 MB; a Word disclosure of 40,000 table
+#: cells has about 800,000 (a 90 KB file can unpack to 10,000,000 empty paragraphs)
+MAX_WORD_TAGS = 4_000_000
 
 
 class OfficeError(ValueError):
@@ -117,8 +128,14 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def read_docx(data: bytes) -> list[SourceLine]:
-    """Paragraphs and table rows of a Word document, in document order."""
+    """Paragraphs and table rows of a Word document, in document order.
+
+    Raises :class:`OfficeError` for a damaged document, and one beyond :data:`MAX_COLUMNS`,
+    :data:`MAX_CELLS`, :data:`MAX_UNZIPPED_BYTES`, :data:`MAX_WORD_XML_BYTES` or
+    :data:`MAX_WORD_TAGS`.
+    """
     _check_unzipped_size(data, "Word document")
+    _check_word_xml(data)
     try:
         import docx
 
@@ -132,6 +149,45 @@ def read_docx(data: bytes) -> list[SourceLine]:
         else:
             reader.table(block)
     return reader.lines
+
+
+def _check_word_xml(data: bytes) -> None:
+    """Refuse a Word document whose XML parts (:func:`_is_xml`) unpack to more than
+    :data:`MAX_WORD_XML_BYTES` or hold more than :data:`MAX_WORD_TAGS` tags, before python-docx
+    builds them in memory. The tags are counted as the parts are unpacked, a MB at a time; a
+    part that cannot be unpacked is left to python-docx to report."""
+    tags = size = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:  # opened by _check_unzipped_size already
+        for item in archive.infolist():
+            try:
+                with archive.open(item) as part:
+                    chunk = part.read(1024 * 1024)
+                    if not _is_xml(chunk[:64]):
+                        continue
+                    size += item.file_size
+                    while chunk:
+                        tags += chunk.count(b"<")
+                        chunk = part.read(1024 * 1024)
+            except (zipfile.BadZipFile, zlib.error, NotImplementedError, ValueError, OSError, EOFError):
+                continue
+            if size > MAX_WORD_XML_BYTES:
+                raise OfficeError(f"the Word document's XML unpacks to more than {MAX_WORD_XML_BYTES // 1024 // 1024:,} MB "
+                                  f"(passed in {item.filename}): it is damaged or not a disclosure")
+            if tags > MAX_WORD_TAGS:
+                raise OfficeError(f"the Word document's XML holds more than {MAX_WORD_TAGS:,} tags (passed in "
+                                  f"{item.filename}; a disclosure has a few hundred thousand): it is damaged or not a disclosure")
+
+
+def _is_xml(head: bytes) -> bool:
+    """Whether a part starting with ``head`` is XML (python-docx would parse it): ``<`` first,
+    after a byte-order mark and white space, in UTF-8 or UTF-16; not an image or font.
+
+    >>> _is_xml(b'<?xml version="1.0"?>'), _is_xml(b"\\xef\\xbb\\xbf\\r\\n<w:document"), _is_xml("<a/>".encode("utf-16"))
+    (True, True, True)
+    >>> _is_xml(b"\\x89PNG\\r\\n"), _is_xml(b"")
+    (False, False)
+    """
+    return head.removeprefix(b"\xef\xbb\xbf").replace(b"\x00", b"").lstrip(b" \t\r\n\xff\xfe").startswith(b"<")
 
 
 def _content(parent: Any, tags: tuple[str, ...]) -> Iterator[Any]:

@@ -33,7 +33,10 @@ them (the HTML5 parsing rules), so no figure is lost:
   around it is read as blocks, in page order, and the cell is left empty; a one-row table in a
   cell of plain text is part of the cell's text.
   Tables nested deeper than :data:`MAX_TABLE_DEPTH` are read as the text of their cell;
-* a ``colspan`` above :data:`MAX_COLSPAN` counts as :data:`MAX_COLSPAN` (as in browsers);
+* a ``colspan`` above :data:`MAX_COLSPAN` counts as :data:`MAX_COLSPAN` (as in browsers); a
+  page whose tables hold more than :data:`budgetlib.office.MAX_CELLS` cells (counting those
+  that cells spanning rows and columns cover) is refused with :class:`UnreadablePage`, as a
+  Word document or workbook is: it is damaged or hostile, not a disclosure;
 * text a browser does not show is not read: an inline element (``<span>``, ``<font>`` …) with
   the ``hidden`` attribute or a style of ``display:none`` or ``visibility:hidden`` (a hidden
   ``9`` in ``12<span style="display:none">9</span>3.45`` would make 1293.45). Left open, it
@@ -45,7 +48,13 @@ them (the HTML5 parsing rules), so no figure is lost:
   breaks with text) :func:`read_html` raises :class:`UnreadablePage` naming the line, rather
   than return a page with its figures gone. Tags inside the code's own string literals,
   comments and ``/<…/`` regular expressions (``var nav = '<li>…</li>'``, a page cut off in its
-  last script) are code, not markup: see :func:`_hidden_content`.
+  last script) are code, not markup: see :func:`_hidden_content`;
+* so does a comment that never ends (``<!--`` without ``-->``) or a tag that never ends (no
+  ``>``, or an attribute's quote left open): per the HTML standard it runs to the end of the
+  page (a page cut off in its last comment is read up to it), and when it hides page content
+  :class:`UnreadablePage` is raised naming the line. The page is read in time linear in its
+  size (Python's own parser, before its fix for CVE-2025-6069, read such markup again from
+  each later ``<``: hours for a few MB).
 
 HTML without ``<html>``/``<!DOCTYPE>`` (a fragment copied out of a page) is recognised by
 :func:`looks_like_html`.
@@ -58,6 +67,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from budgetlib.office import MAX_CELLS
 from budgetlib.read import INVISIBLE_MARKS, DecodeError, SourceLine, cells_to_line, decode
 
 __all__ = ["MAX_COLSPAN", "MAX_ROWSPAN", "MAX_TABLE_DEPTH", "UnreadablePage", "looks_like_html", "read_html"]
@@ -125,8 +135,8 @@ class _Table:
     caption: bool = False
     #: the rows of a table inside a cell, kept until it ends (one row: part of the cell's text)
     kept: list[list[str]] = field(default_factory=list)
-    #: columns taken by cells spanning down from rows above: column → rows still to take,
-    #: counting the open row
+    #: columns taken by cells spanning down from rows above: column → the number of the first
+    #: row (counting from 0, as ``rows``) it is free again
     spanned: dict[int, int] = field(default_factory=dict)
     #: the open cell held a table of its own: its text is blocks, not a cell
     layout: bool = False
@@ -148,6 +158,8 @@ class _Reader(HTMLParser):
         self.held: list[str] = []  # blocks met in the open top-level row, outside its cells
         self.hidden: list[str] = []  # open inline elements that hide their text, the outermost first
         self.raised: list[str] = []  # open <sup>/<sub>
+        self.n_cells = 0  # cells in the page's tables so far, spanned ones too
+        self.cut: tuple[str, int, int] | None = None  # how markup that never ends starts, and where
 
     # text outside tables ------------------------------------------------------------
     def _flush(self) -> None:
@@ -176,8 +188,10 @@ class _Reader(HTMLParser):
 
     def _open_cell(self, table: _Table, attrs: list[tuple[str, str | None]]) -> None:
         assert table.row is not None
-        while len(table.row) in table.spanned:  # columns taken by cells spanning down from above
+        start = len(table.row)
+        while table.spanned.get(len(table.row), 0) > table.rows:  # columns taken by cells spanning down from above
             table.row.append("")
+        self._grow(len(table.row) - start)
         values = dict(attrs)
         table.cell, table.span, table.row_span = [], _colspan(values.get("colspan")), _rowspan(values.get("rowspan"))
 
@@ -189,9 +203,10 @@ class _Reader(HTMLParser):
             self._blocks(text)
             text, table.layout = "", False
         cell = "".join(_squash(p) for p in _CELL_BREAK.split(text))
+        self._grow(table.span)
         if table.row_span > 1:
             for column in range(len(table.row), len(table.row) + table.span):
-                table.spanned[column] = table.row_span  # this row, then row_span - 1 below
+                table.spanned[column] = table.rows + table.row_span  # this row, then row_span - 1 below
         table.row.extend([cell] + [""] * (table.span - 1))
         table.cell = None
 
@@ -201,9 +216,13 @@ class _Reader(HTMLParser):
             self.text.append(part)
             self._flush()
 
-    def _end_rows(self, table: _Table) -> None:
-        """A row ends: the cells spanning down into it have a row less to go."""
-        table.spanned = {column: left - 1 for column, left in table.spanned.items() if left > 1}
+    def _grow(self, n: int) -> None:
+        """``n`` more cells in the page's tables: a page beyond :data:`MAX_CELLS` is refused."""
+        self.n_cells += n
+        if self.n_cells > MAX_CELLS:
+            raise UnreadablePage(
+                f"the page's tables have more than {MAX_CELLS:,} cells (counting those cells spanning rows and "
+                f"columns cover; passed in table {self.n_table}): it is damaged or not a disclosure")
 
     def _close_row(self, table: _Table) -> None:
         self._close_cell(table)
@@ -211,7 +230,6 @@ class _Reader(HTMLParser):
             return
         table.rows += 1
         row, table.row = table.row, None
-        self._end_rows(table)
         if len(self.tables) > 1:
             table.kept.append(row)
             return
@@ -396,10 +414,38 @@ class _Reader(HTMLParser):
         return False
 
     def close(self) -> None:
+        if _unended(self.rawdata) and not self.cdata_elem:
+            # markup never ended runs to the end of the page, as in browsers (and in Python's
+            # parser since CVE-2025-6069, which before read it again from each later "<")
+            self.cut = (_markup_start(self.rawdata), *self.getpos())
+            self.rawdata = ""
         super().close()
         while self.tables:  # the end of the page closes every open cell, row and table
             self._close_table()
         self._flush()
+
+
+def _unended(rest: str) -> bool:
+    """Whether ``rest``, what the parser left unread at the end of the page, starts with markup
+    that never ends (a comment without ``-->``, a tag without ``>``); ``<`` and ``</`` alone are
+    text.
+
+    >>> _unended("<!-- x"), _unended('<a href="x'), _unended("</"), _unended("&amp"), _unended("")
+    (True, True, False, False, False)
+    """
+    return rest.startswith("<") and rest not in ("<", "</")
+
+
+def _markup_start(rest: str) -> str:
+    """How the markup at the start of ``rest`` begins, to name it: ``<!--`` or ``<`` and its tag name.
+
+    >>> _markup_start("<!-- x -- y"), _markup_start('<td class="a'), _markup_start("</table"), _markup_start("<!DOCTYPE")
+    ('<!--', '<td', '</table', '<!DOCTYPE')
+    """
+    if rest.startswith("<!--"):
+        return "<!--"
+    name = re.match(r"<[/!?]?[^\s<>/\"'=]{0,20}", rest)
+    return name.group() if name else rest[:1]
 
 
 def _close_last(open_tags: list[str], tag: str) -> None:
@@ -464,8 +510,9 @@ def _rowspan(value: str | None) -> int:
 
 
 def _hidden_content(text: str, line: int, column: int, tag: str) -> bool:
-    """Whether the never-closed ``<tag>`` at (``line``, ``column``) of ``text`` — 1-based line
-    and 0-based column as :meth:`HTMLParser.getpos` gives them — hides page content.
+    """Whether the never-closed ``<tag>`` (``!--`` for a comment or tag that never ends) at
+    (``line``, ``column``) of ``text`` — 1-based line and 0-based column as
+    :meth:`HTMLParser.getpos` gives them — hides page content.
 
     To the parser everything after an open ``<script>``/``<style>`` is raw text, code or the
     page alike. Code writes its markup in string literals (``'<li>…</li>'``, ``"…"``,
@@ -494,6 +541,13 @@ def _hidden_content(text: str, line: int, column: int, tag: str) -> bool:
     reader.feed(tail[found.start():])
     reader.close()
     return bool(reader.lines)
+
+
+def _unended_message(start: str, line: int) -> str:
+    what = ("a comment (<!--) opened here has no -->" if start == "<!--"
+            else f"the tag {start} opened here never ends (no >, or a quote left open in it)")
+    return (f"line {line}: {what}, so everything after it is hidden inside it (a browser shows nothing after it "
+            f"either); the page is damaged or was saved incompletely: save it again, or end it")
 
 
 def _unclosed_message(tag: str, line: int) -> str:
@@ -576,8 +630,9 @@ def read_html(data: bytes) -> list[SourceLine]:
     """The text of a web page as lines: title, blocks of text, table rows.
 
     Raises:
-        UnreadablePage: a ``<script>``, ``<style>`` (or other skipped element) is never closed
-            and hides page content after it.
+        UnreadablePage: a ``<script>``, ``<style>`` (or other skipped element) is never closed,
+            or a comment or tag never ends, and hides page content after it; the page's tables
+            have more than :data:`budgetlib.office.MAX_CELLS` cells.
 
     >>> lines = read_html("<html><title>某局2024年部门预算</title><body><p>一、收支总表</p>"
     ...     "<table><tr><td>项目</td><td>金额</td></tr><tr><td>合计</td><td>5.80</td></tr></table>"
@@ -595,5 +650,9 @@ def read_html(data: bytes) -> list[SourceLine]:
         tag, line, column = reader.skip_start
         if _hidden_content(text, line, column, tag):
             raise UnreadablePage(_unclosed_message(tag, line))
+    if reader.cut is not None:
+        start, line, column = reader.cut
+        if _hidden_content(text, line, column + 1, "!--"):  # what follows its "<" holds page content
+            raise UnreadablePage(_unended_message(start, line))
     title = _squash(reader.title)
     return ([SourceLine(title, "title")] if title else []) + reader.lines
