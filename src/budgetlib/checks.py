@@ -20,7 +20,7 @@ import csv
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -84,6 +84,8 @@ class Doc:
     tables: list[Row]
     sources: list[Row]
     indicators: Row
+    #: :func:`_instances`, worked out once for all the checks
+    instances: dict[tuple[str, int], list[Row]] | None = field(default=None, repr=False, compare=False)
 
 
 def _num(row: Row, key: str) -> float:
@@ -120,7 +122,15 @@ def _current(items: Iterable[Row]) -> list[Row]:
 def _instances(doc: Doc) -> dict[tuple[str, int], list[Row]]:
     """This year's figures by the table they are printed in (its id and title line), each with
     its ``rounding`` in 万元: half a unit of its last printed digit in the table's unit, the
-    figure taken to the decimals its table prints (:func:`budgetlib.numbers.usual_decimals`)."""
+    figure taken to the decimals its table prints (:func:`budgetlib.numbers.usual_decimals`).
+    Worked out once per document (kept in ``doc.instances``)."""
+    if doc.instances is None:
+        doc.instances = _grouped_with_rounding(doc)
+    return doc.instances
+
+
+def _grouped_with_rounding(doc: Doc) -> dict[tuple[str, int], list[Row]]:
+    """:func:`_instances`, worked out."""
     titles: dict[str, list[int]] = defaultdict(list)
     for t in doc.tables:
         titles[str(t["table_id"])].append(int(_num(t, "title_line")))

@@ -117,6 +117,7 @@ def to_wan(value: float | None, unit: str) -> float | None:
 _FIGURE = re.compile(r"\d[\d,]*(?:\.(\d+))?")
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def printed_decimals(original: str) -> int:
     """How many digits the first figure of ``original`` prints after its decimal point (digits
     split by stray spaces are one figure).
