@@ -20,7 +20,6 @@ runs) writes each chunk to disk at once, so its memory does not grow with the ba
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import hashlib
 import os
@@ -531,11 +530,15 @@ def _locked(out_dir: Path) -> Iterator[bool]:
 
 def _lock(path: Path) -> int | None:
     """The lock file at ``path`` opened (created if need be) and locked; ``None`` when the
-    file system cannot lock.
+    file system or the platform (no ``fcntl``) cannot lock.
 
     Raises:
         OutputFolderBusy: another process holds the lock.
     """
+    try:
+        import fcntl  # POSIX only: elsewhere (Windows) the folder is not locked
+    except ImportError:
+        return None
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
