@@ -30,7 +30,8 @@ def test_reports_name_every_document_kind() -> None:
     """The kinds reports label are the schema's (an adjusted budget is 调整预算, not a blank)."""
     from budgetlib import report, schemas
 
-    assert report._KIND == schemas.DOC_KINDS
+    for kind, name in schemas.DOC_KINDS.items():
+        assert report._title({"unit_name": "某局", "year": 2024, "doc_kind": kind}) == f"某局 2024年{name}"
 
 
 def test_notebooks_are_stored_without_outputs() -> None:

@@ -51,8 +51,6 @@ __all__ = ["Job", "ReportRun", "plan", "run_reports", "code_fingerprint", "write
 
 MANIFEST = "manifest.json"
 _BUILD = "_build"
-#: schemas.DOC_KINDS, written out: schemas loads polars, which this module does not import (above)
-_KIND = {"budget": "预算", "final": "决算", "adjusted_budget": "调整预算"}
 # What the provenance footer says about the build rather than the report's inputs: the commit
 # checked out. The code it names is in the key already (code_fingerprint), so a commit that
 # changes no code, notebook or data rebuilds nothing, and the footer names the commit built at.
@@ -136,6 +134,14 @@ def _stem(row: dict[str, object]) -> str:
     return f"{row.get('adcode') or 'unknown'}_{row.get('year') or 'unknown'}_{row.get('doc_kind') or 'unknown'}_{str(row['doc_id'])[:8]}"
 
 
+def _kind_name(kind: object) -> str:
+    """The Chinese name of a document kind (``schemas.DOC_KINDS``), blank when unknown. Imported
+    here, not above: schemas loads polars, which a report worker does not need (see the imports)."""
+    from budgetlib.schemas import DOC_KINDS
+
+    return DOC_KINDS.get(str(kind), "")
+
+
 def _title(row: Mapping[str, object]) -> str:
     """A county-year report's title: unit, year and kind, saying what the document does not tell.
 
@@ -147,7 +153,7 @@ def _title(row: Mapping[str, object]) -> str:
     '未识别单位 决算（年份未识别）'
     """
     unit = row.get("unit_name") or "未识别单位"
-    kind = _KIND.get(str(row.get("doc_kind")), "")
+    kind = _kind_name(row.get("doc_kind"))
     year = row.get("year")
     return f"{unit} {year}年{kind}" if year is not None else f"{unit} {kind or '文件'}（年份未识别）"
 
@@ -483,7 +489,7 @@ def write_index(out_dir: Path, data_dir: Path, manifest: dict[str, dict[str, obj
             return "—" if value is None else f"{float(value):,.2f}"  # type: ignore[arg-type]
 
         cells = [html.escape(str(row.get(k) or "—")) for k in ("province", "county", "unit_name", "year")]
-        cells.append(_KIND.get(str(row.get("doc_kind")), ""))
+        cells.append(_kind_name(row.get("doc_kind")))
         rows_html.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells)
                          + "".join(f'<td class="num">{num(k)}</td>' for k in ("expenditure_total", "three_public_total", "resident_subsidy_per_capita_yuan"))
                          + f'<td class="num">{row.get("errors") or 0}</td><td>{links}</td></tr>')
